@@ -1,0 +1,163 @@
+"""Writes to the graph. Every write validates meaning, refuses cycles and is audited.
+
+Forms check shape; these services check meaning, and the workbook import calls the same
+validators (``node_validate``, ``dependency_validate``) so that both say the same thing.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from pcra.inventory import selectors
+from pcra.inventory.graph import cycle_if_added
+from pcra.inventory.models import Dependency, Node, NodeType
+from pcra.organizations.models import Organization, OrganizationKind
+
+NODE_TYPE_FIELDS = {
+    NodeType.ACTIVITY: {"activity_kind", "owner", "pdma_hours", "declared_dmia_hours",
+                        "declared_dmia_reason"},
+    NodeType.APPLICATION: {"vendor", "hosting", "restore_hours_estimate"},
+    NodeType.COMPONENT: {"component_kind", "site", "recovery_team", "restore_hours_estimate"},
+}
+COMMON_FIELDS = {"code", "name", "description", "organization", "attributes"}
+
+
+def format_cycle(codes: list[str]) -> str:
+    return " → ".join(codes)
+
+
+def node_validate(node: Node) -> None:
+    """Raise ValidationError (per field) unless ``node`` makes sense."""
+    errors: dict[str, list[str]] = {}
+    if node.organization_id is not None:
+        org = node.organization
+        if org.top_id != node.top_id:
+            errors.setdefault("organization", []).append(
+                _("This organization belongs to another GHT."))
+        if node.node_type == NodeType.ACTIVITY and org.kind == OrganizationKind.GHT:
+            errors.setdefault("organization", []).append(
+                _("An activity belongs to a legal entity (EJ) or an establishment (ET)."))
+    elif node.node_type == NodeType.ACTIVITY:
+        errors.setdefault("organization", []).append(
+            _("An activity belongs to a legal entity (EJ) or an establishment (ET)."))
+    if node.declared_dmia_hours is not None and not (node.declared_dmia_reason or "").strip():
+        errors.setdefault("declared_dmia_reason", []).append(
+            _("A declared DMIA needs a written justification."))
+    try:
+        node.full_clean(exclude=["top", "uuid"], validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    duplicate = Node.objects.filter(top_id=node.top_id, code=node.code).exclude(pk=node.pk)
+    if node.code and duplicate.exists():
+        errors.setdefault("code", []).append(
+            _("The code %(code)s is already used in this GHT.") % {"code": node.code})
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clear_foreign_fields(node: Node) -> None:
+    """Empty the columns that do not belong to the node's type."""
+    own = NODE_TYPE_FIELDS[node.node_type]
+    for fields in NODE_TYPE_FIELDS.values():
+        for name in fields - own:
+            field = Node._meta.get_field(name)
+            setattr(node, name, None if field.null else "")
+
+
+@transaction.atomic
+def node_create(*, top: Organization, node_type: str, **fields) -> Node:
+    node = Node(top_id=top.top_id, node_type=node_type)
+    for name, value in fields.items():
+        setattr(node, name, value)
+    _clear_foreign_fields(node)
+    node_validate(node)
+    node.save()
+    return node
+
+
+@transaction.atomic
+def node_update(*, node: Node, **fields) -> Node:
+    for name, value in fields.items():
+        setattr(node, name, value)
+    _clear_foreign_fields(node)
+    node_validate(node)
+    node.save()
+    return node
+
+
+@transaction.atomic
+def node_delete(*, node: Node) -> None:
+    """Delete a node and its outgoing edges; refused while other nodes depend on it."""
+    dependents = list(node.dependents.select_related("source").order_by("source__code")[:10])
+    if dependents:
+        raise ValidationError(
+            _("%(code)s cannot be deleted: %(sources)s depend on it. Remove those dependencies "
+              "first.") % {"code": node.code,
+                           "sources": ", ".join(d.source.code for d in dependents)})
+    for edge in node.dependencies.select_related("source").all():
+        edge.delete()
+    node.delete()
+
+
+def dependency_validate(edge: Dependency, *, adjacency: dict | None = None,
+                        codes: dict | None = None) -> None:
+    """Raise ValidationError unless the edge makes sense and keeps the graph acyclic."""
+    errors: dict[str, list[str]] = {}
+    source, target = edge.source, edge.target
+    if source.top_id != target.top_id:
+        errors.setdefault("target", []).append(_("Both ends must belong to the same GHT."))
+    if target.node_type == NodeType.ACTIVITY:
+        errors.setdefault("target", []).append(
+            _("An activity cannot be depended on: the target must be an application or a "
+              "component."))
+    if source.pk == target.pk:
+        errors.setdefault("target", []).append(_("A node cannot depend on itself."))
+    if edge.degraded_autonomy_hours is not None and edge.degraded_autonomy_hours < 0:
+        errors.setdefault("degraded_autonomy_hours", []).append(_("Must be zero or more."))
+    duplicate = Dependency.objects.filter(source=source, target=target).exclude(pk=edge.pk)
+    if duplicate.exists():
+        errors.setdefault("target", []).append(
+            _("%(s)s already depends on %(t)s.") % {"s": source.code, "t": target.code})
+    if not errors:
+        adj = adjacency if adjacency is not None else selectors.adjacency(top_id=source.top_id)
+        if edge.pk is not None:
+            old = Dependency.objects.filter(pk=edge.pk).values_list("source_id", "target_id")
+            for s, t in old:
+                adj = {k: [x for x in v if not (k == s and x == t)] for k, v in adj.items()}
+        cycle = cycle_if_added(adj, source.pk, target.pk)
+        if cycle:
+            names = codes or dict(Node.objects.filter(pk__in=cycle).values_list("pk", "code"))
+            errors.setdefault("target", []).append(
+                _("This dependency would close a cycle: %(cycle)s")
+                % {"cycle": format_cycle([names[c] for c in cycle])})
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def dependency_create(*, source: Node, target: Node, degraded_autonomy_hours=None,
+                      redundancy_group: str = "") -> Dependency:
+    edge = Dependency(top_id=source.top_id, source=source, target=target,
+                      degraded_autonomy_hours=degraded_autonomy_hours,
+                      redundancy_group=(redundancy_group or "").strip())
+    dependency_validate(edge)
+    edge.save()
+    return edge
+
+
+@transaction.atomic
+def dependency_update(*, edge: Dependency, **fields) -> Dependency:
+    for name, value in fields.items():
+        setattr(edge, name, value)
+    edge.redundancy_group = (edge.redundancy_group or "").strip()
+    dependency_validate(edge)
+    edge.save()
+    return edge
+
+
+@transaction.atomic
+def dependency_delete(*, edge: Dependency) -> None:
+    edge.delete()
