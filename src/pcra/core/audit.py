@@ -22,6 +22,8 @@ from pcra.core.actor import current_actor
 from pcra.core.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+#: bookkeeping columns that change on every save and say nothing about the change
+ALWAYS_EXCLUDED = frozenset({"updated_at"})
 _registry: dict[type[models.Model], tuple[str, ...]] = {}
 
 
@@ -55,12 +57,17 @@ def _jsonable(value):
 
 def snapshot(instance: models.Model) -> dict:
     """The audited state of an object: every concrete field, foreign keys as ids."""
-    exclude = _registry.get(type(instance), ())
+    exclude = set(_registry.get(type(instance), ())) | ALWAYS_EXCLUDED
     out = {}
     for field in instance._meta.concrete_fields:
         if field.name in exclude:
             continue
-        out[field.attname] = _jsonable(field.value_from_object(instance))
+        value = field.value_from_object(instance)
+        try:
+            value = field.to_python(value)  # e.g. an int given to a DecimalField → Decimal
+        except Exception:  # noqa: BLE001 - keep the raw value; validation is not our job here
+            pass
+        out[field.attname] = _jsonable(value)
     return out
 
 

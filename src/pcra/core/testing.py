@@ -58,6 +58,12 @@ def make_edge(source, target, autonomy=None, group=""):
                              redundancy_group=group)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Password hashing is deliberately slow; tests do not need that."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     ght_a: object
