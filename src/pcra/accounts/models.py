@@ -24,6 +24,10 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+# Password hashes and login times stay out of the audit log.
+audit.register(User, exclude=("password", "last_login"))
+
+
 class Role(models.TextChoices):
     """Roles, from the most to the least powerful."""
 

@@ -1,0 +1,71 @@
+"""The `pcra` console script, run as a user runs it: a real process on a fresh data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PCRA = shutil.which("pcra", path=str(Path(sys.executable).parent))
+
+
+def run(args, data_dir, check=True):
+    env = {**os.environ, "PCRA_DATA_DIR": str(data_dir), "PCRA_DATABASE_URL": ""}
+    return subprocess.run([PCRA, *args], env=env, capture_output=True, text=True, check=check,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("pcra-cli")
+    run(["migrate", "--no-input", "-v", "0"], data_dir)
+    return data_dir
+
+
+def test_console_script_lists_pcra_commands(fresh):
+    out = run(["help"], fresh).stdout
+    for command in ["serve", "verify_audit", "import_workbook", "export_workbook", "seed_demo",
+                    "report_impact", "ensure_admin"]:
+        assert command in out
+
+
+def test_ensure_admin_prints_a_working_login_once_created(fresh):
+    first = run(["ensure_admin"], fresh).stdout
+    assert "login: admin" in first
+    password = first.split("password: ")[1].split()[0]
+    assert len(password) >= 12
+    assert (fresh / "admin_password.txt").read_text().strip() == password
+    assert oct((fresh / "admin_password.txt").stat().st_mode & 0o777) == "0o600"
+    again = run(["ensure_admin"], fresh).stdout
+    assert f"password: {password}" in again and "Created" not in again
+
+
+def test_verify_audit_exit_codes(fresh):
+    run(["ensure_admin"], fresh)
+    ok = run(["verify_audit", "--json"], fresh)
+    assert json.loads(ok.stdout)["ok"] is True
+    # Break the chain behind pcra's back: the command must fail and name the entry.
+    import sqlite3
+
+    db = sqlite3.connect(fresh / "pcra.sqlite3")
+    db.execute("DROP TRIGGER pcra_audit_no_update")
+    db.execute("UPDATE core_auditentry SET object_repr = 'forged', data = data || ' ' "
+               "WHERE id = (SELECT MIN(id) FROM core_auditentry)")
+    db.commit()
+    db.close()
+    broken = run(["verify_audit"], fresh, check=False)
+    assert broken.returncode == 1
+    assert "Audit log broken at entry #1" in broken.stderr
+
+
+def test_a_development_secret_key_is_refused(fresh):
+    env_run = subprocess.run([PCRA, "check"], capture_output=True, text=True,
+                             env={**os.environ, "PCRA_DATA_DIR": str(fresh),
+                                  "PCRA_SECRET_KEY": "dev-secret"})
+    assert env_run.returncode != 0
+    assert "pcra.E001" in env_run.stderr
