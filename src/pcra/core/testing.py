@@ -64,6 +64,15 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def english():
+    """Messages in English, whatever the default language, for tests that compare them."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @dataclass
 class World:
     ght_a: object

@@ -45,8 +45,18 @@ def node_validate(node: Node) -> None:
     if node.declared_dmia_hours is not None and not (node.declared_dmia_reason or "").strip():
         errors.setdefault("declared_dmia_reason", []).append(
             _("A declared DMIA needs a written justification."))
+    if node.node_type == NodeType.ACTIVITY and not node.activity_kind:
+        errors.setdefault("activity_kind", []).append(_("An activity needs a nature."))
+    if node.node_type == NodeType.COMPONENT and not node.component_kind:
+        errors.setdefault("component_kind", []).append(_("A component needs a type."))
+    for name in ("pdma_hours", "declared_dmia_hours", "restore_hours_estimate"):
+        value = getattr(node, name)
+        if value is not None and value < 0:
+            errors.setdefault(name, []).append(_("Must be zero or more."))
     try:
-        node.full_clean(exclude=["top", "uuid"], validate_unique=False)
+        # Database constraints are checked below in words; the database stays the last guard.
+        node.full_clean(exclude=["top", "uuid"], validate_unique=False,
+                        validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)

@@ -73,7 +73,7 @@ class Organization(models.Model):
 
     def save(self, *args, **kwargs):
         # root is stored for fast scoping: null for a top organization, else the parent's top.
-        self.root_id = self.parent.top_id if self.parent_id else None
+        self.root_id = self.parent.top_id if self.parent is not None else None
         super().save(*args, **kwargs)
 
     def audit_organization_id(self) -> int | None:
@@ -81,7 +81,7 @@ class Organization(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        parent_kind = self.parent.kind if self.parent_id else None
+        parent_kind = self.parent.kind if self.parent is not None else None
         if parent_kind not in ALLOWED_PARENTS.get(self.kind, set()):
             if self.kind == OrganizationKind.ET:
                 errors["parent"] = _("An establishment (ET) must belong to a legal entity (EJ).")

@@ -12,7 +12,8 @@ from pcra.organizations.models import Organization
 def organization_validate(org: Organization) -> None:
     errors: dict[str, list[str]] = {}
     try:
-        org.full_clean(exclude=["root", "uuid"], validate_unique=False)
+        org.full_clean(exclude=["root", "uuid"], validate_unique=False,
+                       validate_constraints=False)
     except ValidationError as exc:
         errors.update({k: list(v) for k, v in exc.message_dict.items()})
     if org.code and Organization.objects.filter(code=org.code).exclude(pk=org.pk).exists():
@@ -21,6 +22,8 @@ def organization_validate(org: Organization) -> None:
     if org.finess and Organization.objects.filter(finess=org.finess).exclude(pk=org.pk).exists():
         errors.setdefault("finess", []).append(
             _("The FINESS number %(f)s is already used.") % {"f": org.finess})
+    if org.activity_weight is not None and org.activity_weight < 0:
+        errors.setdefault("activity_weight", []).append(_("Must be zero or more."))
     if org.pk and org.parent_id:
         # A parent below the organization itself would make a loop.
         node, seen = org.parent, set()

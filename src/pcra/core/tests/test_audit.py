@@ -12,6 +12,8 @@ from pcra.core.models import AppendOnlyError, AuditEntry, AuditHead
 from pcra.core.testing import make_edge, make_node, make_org
 from pcra.inventory.services import dependency_delete, node_update
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def ght(db):

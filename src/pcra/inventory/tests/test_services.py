@@ -7,6 +7,8 @@ from pcra.core.testing import make_edge, make_node
 from pcra.inventory.models import Dependency, Node
 from pcra.inventory.services import dependency_update, node_create, node_delete
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_a_cycle_is_refused_and_named(world):
     ght = world.ght_a

@@ -9,6 +9,8 @@ from pcra.organizations.services import (
     organization_update,
 )
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.mark.django_db
 def test_hierarchy_rules_and_finess():

@@ -1,0 +1,1 @@
+"""Sheet handlers: how each sheet's rows are checked, applied and exported."""
