@@ -28,34 +28,45 @@ def format_cycle(codes: list[str]) -> str:
     return " → ".join(codes)
 
 
-def node_validate(node: Node) -> None:
-    """Raise ValidationError (per field) unless ``node`` makes sense."""
+def node_rules(node: Node, *, organization, same_ght: bool) -> dict[str, list[str]]:
+    """The meaning rules of a node that need no database, per field.
+
+    ``organization`` is the node's organization (or None) and ``same_ght`` says whether it
+    belongs to the node's GHT. Shared by the web forms (through :func:`node_validate`) and the
+    workbook import, so both say the same thing.
+    """
     errors: dict[str, list[str]] = {}
-    if node.organization_id is not None:
-        org = node.organization
-        if org.top_id != node.top_id:
+    activity_org = _("An activity belongs to a legal entity (EJ) or an establishment (ET).")
+    if organization is not None:
+        if not same_ght:
             errors.setdefault("organization", []).append(
                 _("This organization belongs to another GHT."))
-        if node.node_type == NodeType.ACTIVITY and org.kind == OrganizationKind.GHT:
-            errors.setdefault("organization", []).append(
-                _("An activity belongs to a legal entity (EJ) or an establishment (ET)."))
+        elif node.node_type == NodeType.ACTIVITY and organization.kind == OrganizationKind.GHT:
+            errors.setdefault("organization", []).append(activity_org)
     elif node.node_type == NodeType.ACTIVITY:
-        errors.setdefault("organization", []).append(
-            _("An activity belongs to a legal entity (EJ) or an establishment (ET)."))
-    if node.declared_dmia_hours is not None and not (node.declared_dmia_reason or "").strip():
-        errors.setdefault("declared_dmia_reason", []).append(
-            _("A declared DMIA needs a written justification."))
+        errors.setdefault("organization", []).append(activity_org)
     if node.node_type == NodeType.ACTIVITY and not node.activity_kind:
         errors.setdefault("activity_kind", []).append(_("An activity needs a nature."))
     if node.node_type == NodeType.COMPONENT and not node.component_kind:
         errors.setdefault("component_kind", []).append(_("A component needs a type."))
+    if node.declared_dmia_hours is not None and not (node.declared_dmia_reason or "").strip():
+        errors.setdefault("declared_dmia_reason", []).append(
+            _("A declared DMIA needs a written justification."))
     for name in ("pdma_hours", "declared_dmia_hours", "restore_hours_estimate"):
         value = getattr(node, name)
         if value is not None and value < 0:
             errors.setdefault(name, []).append(_("Must be zero or more."))
+    return errors
+
+
+def node_validate(node: Node) -> None:
+    """Raise ValidationError (per field) unless ``node`` makes sense."""
+    org = node.organization if node.organization_id is not None else None
+    errors = node_rules(node, organization=org,
+                        same_ght=org is None or org.top_id == node.top_id)
     try:
-        # Database constraints are checked below in words; the database stays the last guard.
-        node.full_clean(exclude=["top", "uuid"], validate_unique=False,
+        # Database constraints are checked above in words; the database stays the last guard.
+        node.full_clean(exclude=["top", "uuid", *errors], validate_unique=False,
                         validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():

@@ -100,7 +100,7 @@ def test_verify_names_the_first_broken_entry(ght, tamper, capsys):
         expected = target
     elif tamper == "delete_middle":
         _raw_sql("DELETE FROM core_auditentry WHERE id = %s", [target])
-        expected = target
+        expected = ids[3]  # the entry after the removed one no longer follows its predecessor
     elif tamper == "delete_last":
         _raw_sql("DELETE FROM core_auditentry WHERE id = %s", [ids[-1]])
         expected = ids[-1]
@@ -114,6 +114,19 @@ def test_verify_names_the_first_broken_entry(ght, tamper, capsys):
     assert exc.value.code == 1
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] is False and out["first_broken_id"] == expected
+
+
+def test_rolled_back_writes_leave_the_chain_intact(ght):
+    """PostgreSQL sequences are not rolled back: id gaps are not tampering."""
+    from django.db import transaction
+
+    make_node(org=ght, node_type="application", code="A")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_node(org=ght, node_type="application", code="B")
+        raise RuntimeError("abandon")
+    make_node(org=ght, node_type="application", code="C")
+    result = verify_chain()
+    assert (result.ok, result.checked) == (True, AuditEntry.objects.count())
 
 
 def test_verify_audit_command_on_an_intact_chain(ght, capsys):

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from pcra.core import audit
 from pcra.core.models import AuditAction
 from pcra.inventory.models import Node, NodeType
-from pcra.inventory.services import COMMON_FIELDS, NODE_TYPE_FIELDS
-from pcra.organizations.models import Organization, OrganizationKind
+from pcra.inventory.services import COMMON_FIELDS, NODE_TYPE_FIELDS, node_rules
+from pcra.organizations.models import Organization
 from pcra.workbook.handlers.base import (
     ExportScope,
     ExportTable,
@@ -162,20 +162,12 @@ class NodeHandler(SheetHandler):
     def _validate(self, ctx: ImportContext, data: SheetInput, plan: _Plan) -> None:
         """``node_validate``'s rules on the imported state."""
         node, org, row = plan.node, plan.org, plan.row
-        errors: dict[str, list[str]] = {}
-        activity_org = _("An activity belongs to a legal entity (EJ) or an establishment (ET).")
-        if org is not None:
-            if org_state(ctx).top_of(org) is not ctx.ght:
-                errors.setdefault("organization", []).append(
-                    _("This organization belongs to another GHT."))
-            elif node.node_type == NodeType.ACTIVITY and org.kind == OrganizationKind.GHT:
-                errors.setdefault("organization", []).append(activity_org)
-        elif node.node_type == NodeType.ACTIVITY and "organization" not in row.bad:
-            errors.setdefault("organization", []).append(activity_org)
-        if node.declared_dmia_hours is not None and not (node.declared_dmia_reason or "").strip():
-            errors.setdefault("declared_dmia_reason", []).append(
-                _("A declared DMIA needs a written justification."))
+        errors = node_rules(node, organization=org,
+                            same_ght=org is None or org_state(ctx).top_of(org) is ctx.ght)
+        # Cells already reported (unknown organization, bad value) are not reported twice.
         bad_fields = [self.sheet.column(k).field_name for k in row.bad if k in data.headers]
+        for name in bad_fields:
+            errors.pop(name, None)
         exclude = ["top", "uuid", "organization", *errors, *bad_fields]
         for name, messages in field_errors(node, exclude=exclude).items():
             errors.setdefault(name, []).extend(messages)
