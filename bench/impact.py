@@ -147,19 +147,15 @@ def bench_scale(scale: int, seed: int, repeat: int) -> list[tuple[str, float, fl
     rows.append(("load_graph (2 queries)", statistics.median(times), None, ""))
     candidates = list(Node.objects.filter(top=top).exclude(node_type=NodeType.ACTIVITY)
                       .values_list("id", flat=True))
-    times, spof = timed(lambda: graph.single_points_of_failure(candidates), repeat)
+    times, spof = timed(lambda: graph.single_points_of_failure_by_propagation(candidates),
+                        repeat)
     impacted = set().union(*spof.values()) if spof else set()
-    rows.append(("SPOF, graph.single_points_of_failure", statistics.median(times), None,
+    rows.append(("SPOF, one propagation per candidate", statistics.median(times), None,
                  f"{len(candidates)} candidates → {len(spof)} SPOF, "
                  f"{len(impacted)} activities exposed"))
-    try:
-        from pcra.inventory.graph_selectors import single_failure_impacts
-    except ImportError:
-        single_failure_impacts = None
-    if single_failure_impacts is not None:
-        times, fast = timed(lambda: single_failure_impacts(graph, candidates), repeat)
-        rows.append(("SPOF, graph_selectors bit sets (1 pass)", statistics.median(times), None,
-                     "same result" if fast == spof else "DIFFERENT RESULT"))
+    times, fast = timed(lambda: graph.single_points_of_failure(candidates), repeat)
+    rows.append(("SPOF, graph.single_points_of_failure (bit sets)", statistics.median(times),
+                 None, "same result" if fast == spof else "DIFFERENT RESULT"))
     return rows
 
 

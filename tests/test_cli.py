@@ -15,7 +15,8 @@ PCRA = shutil.which("pcra", path=str(Path(sys.executable).parent))
 
 
 def run(args, data_dir, check=True):
-    env = {**os.environ, "PCRA_DATA_DIR": str(data_dir), "PCRA_DATABASE_URL": ""}
+    env = {**os.environ, "PCRA_DATA_DIR": str(data_dir), "PCRA_DATABASE_URL": "",
+           "PCRA_LANGUAGE": "en"}
     return subprocess.run([PCRA, *args], env=env, capture_output=True, text=True, check=check,
                           timeout=300)
 

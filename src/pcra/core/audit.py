@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pcra.core.actor import current_actor
 from pcra.core.models import AuditEntry, AuditHead
@@ -167,16 +168,16 @@ def verify_chain(*, chunk_size: int = 2000) -> VerifyResult:
         for entry in batch:
             if entry.prev_hash != prev:
                 return VerifyResult(False, checked, entry.id,
-                                    f"entry #{entry.id} does not follow the previous entry "
-                                    "(an entry before it was changed, inserted or removed)")
+                                    _("entry #%(id)d does not follow the previous entry (an entry before it was "
+                                      "changed, inserted or removed)") % {"id": entry.id})
             if chain_hash(prev, entry.data) != entry.hash:
                 return VerifyResult(False, checked, entry.id,
-                                    f"entry #{entry.id} was modified (hash mismatch)")
+                                    _("entry #%(id)d was modified (hash mismatch)") % {"id": entry.id})
             try:
                 payload = json.loads(entry.data)
             except ValueError:
                 return VerifyResult(False, checked, entry.id,
-                                    f"entry #{entry.id} holds unreadable data")
+                                    _("entry #%(id)d holds unreadable data") % {"id": entry.id})
             columns = {
                 "action": entry.action, "model": entry.model, "object_id": entry.object_id,
                 "actor": entry.actor_label, "actor_id": entry.actor_id,
@@ -185,8 +186,8 @@ def verify_chain(*, chunk_size: int = 2000) -> VerifyResult:
             for key, value in columns.items():
                 if payload.get(key) != value:
                     return VerifyResult(False, checked, entry.id,
-                                        f"entry #{entry.id}: column {key!r} differs from its "
-                                        "hashed data")
+                                        _("entry #%(id)d: column %(column)s differs from its hashed data")
+                                        % {"id": entry.id, "column": key})
             prev = entry.hash
             checked += 1
             last_id = entry.id
@@ -195,6 +196,7 @@ def verify_chain(*, chunk_size: int = 2000) -> VerifyResult:
     head_count = head.count if head else 0
     if head_hash != prev or head_count != checked:
         return VerifyResult(False, checked, (last_id + 1) if checked else 1,
-                            f"the chain ends after {checked} entries but {head_count} were "
-                            "written: entries were removed from the end")
+                            _("the chain ends after %(checked)d entries but %(written)d were written: "
+                              "entries were removed from the end")
+                            % {"checked": checked, "written": head_count})
     return VerifyResult(True, checked)

@@ -178,6 +178,12 @@ class DependencyGraph:
 
     def single_points_of_failure(self, candidates: Iterable[Key]) -> dict[Key, set[Key]]:
         """Candidates whose loss alone impacts at least one activity, with those activities."""
+        return single_failure_impacts(self, candidates)
+
+    def single_points_of_failure_by_propagation(
+            self, candidates: Iterable[Key]) -> dict[Key, set[Key]]:
+        """The same answer, one propagation per candidate: the reference the fast path is
+        tested against."""
         result: dict[Key, set[Key]] = {}
         for node in candidates:
             if node in self.activities:
@@ -186,3 +192,102 @@ class DependencyGraph:
             if impacted:
                 result[node] = impacted
         return result
+
+
+# --- Single points of failure in one pass ------------------------------------------------
+#
+# single_failure_killers computes, for every node u, the set K(u) of nodes whose loss *alone*
+# stops u (u included), as an integer bit set. On a DAG,
+# K(u) = {u} ∪ ⋃_groups ⋂_{t in group} K(t): u stops when one of its groups loses every
+# target, and each target stops exactly when its own K holds the lost node. One pass in reverse
+# topological order, one big-integer |/& per edge: the single points of failure of a whole GHT
+# (3,000 nodes, 10,000 edges) cost milliseconds, where one failed_nodes([n]) per candidate
+# costs a few hundred.
+
+
+def _all_nodes(graph: DependencyGraph) -> list[Key]:
+    seen = dict.fromkeys(graph.activities)
+    for mapping in (graph.out, graph.into):
+        for key in mapping:
+            seen.setdefault(key)
+    return list(seen)
+
+
+def single_failure_killers(graph: DependencyGraph,
+                           nodes: Iterable[Key] | None = None) -> tuple[dict[Key, int], list[Key]]:
+    """``K(u)`` for every node ``u`` (or for ``nodes`` and what they need), as bit sets.
+
+    Returns ``(killers, keys)``: bit ``i`` of ``killers[u]`` is set when losing ``keys[i]``
+    alone stops ``u``. Same semantics as ``graph.failed_nodes([keys[i]])`` (DESIGN §4.2); the
+    graph must be acyclic (the services refuse cycles).
+    """
+    if nodes is None:
+        universe = _all_nodes(graph)
+    else:
+        universe = list(dict.fromkeys(nodes))
+        seen = set(universe)
+        queue = deque(universe)
+        while queue:
+            for edge in graph.out.get(queue.popleft(), ()):
+                if edge.target not in seen:
+                    seen.add(edge.target)
+                    universe.append(edge.target)
+                    queue.append(edge.target)
+    bit = {key: 1 << i for i, key in enumerate(universe)}
+    pending = {key: len(graph.out.get(key, ())) for key in universe}
+    ready = deque(key for key, count in pending.items() if count == 0)
+    killers: dict[Key, int] = {}
+    while ready:
+        node = ready.popleft()
+        mask = bit[node]
+        groups: dict[str, int] = {}
+        for edge in graph.out.get(node, ()):
+            target_mask = killers[edge.target]
+            if edge.group:
+                groups[edge.group] = groups.get(edge.group, target_mask) & target_mask
+            else:
+                mask |= target_mask
+        for group_mask in groups.values():
+            mask |= group_mask
+        killers[node] = mask
+        for edge in graph.into.get(node, ()):
+            source = edge.source
+            if source in pending:
+                pending[source] -= 1
+                if pending[source] == 0:
+                    ready.append(source)
+    if len(killers) != len(universe):
+        raise ValueError("the dependency graph has a cycle")
+    return killers, universe
+
+
+def set_bits(mask: int) -> Iterable[int]:
+    """Indices of the set bits (scanning the binary string beats big-integer arithmetic)."""
+    digits = bin(mask)[:1:-1]
+    i = digits.find("1")
+    while i != -1:
+        yield i
+        i = digits.find("1", i + 1)
+
+
+def single_failure_impacts(graph: DependencyGraph,
+                           candidates: Iterable[Key]) -> dict[Key, set[Key]]:
+    """Like ``graph.single_points_of_failure(candidates)``, in one pass over the graph."""
+    killers, keys = single_failure_killers(graph)
+    index = {key: i for i, key in enumerate(keys)}
+    wanted = 0
+    for key in candidates:
+        if key in index and key not in graph.activities:
+            wanted |= 1 << index[key]
+    result: dict[Key, set[Key]] = defaultdict(set)
+    for activity in graph.activities:
+        mask = killers.get(activity, 0) & wanted
+        for i in set_bits(mask):
+            result[keys[i]].add(activity)
+    return dict(result)
+
+
+def single_points_of_failure_of(graph: DependencyGraph, node: Key) -> set[Key]:
+    """The nodes (``node`` excluded) whose loss alone stops ``node``."""
+    killers, keys = single_failure_killers(graph, [node])
+    return {keys[i] for i in set_bits(killers[node])} - {node}
