@@ -65,6 +65,20 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture
+def live_db(transactional_db):
+    """A transactional database (for the live server) whose audit triggers are lifted only
+    for the flush that empties it after the test."""
+    from django.db import connection
+
+    from pcra.core import dbtriggers
+
+    dbtriggers.install(connection)
+    yield
+    if connection.vendor == "sqlite":
+        dbtriggers.remove(connection)
+
+
+@pytest.fixture
 def english():
     """Messages in English, whatever the default language, for tests that compare them."""
     from django.utils import translation

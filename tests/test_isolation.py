@@ -1,0 +1,163 @@
+"""Isolation crawl (DESIGN §5): every URL of the app, as users of two establishments and as a
+viewer. Nothing of one establishment is reachable by another; a viewer cannot write.
+
+The crawl walks the URL resolver, so a page added later is crawled without touching this file.
+Each object URL is first shown reachable by the data's owner (so the crawl is not vacuous), then
+unreachable by the others.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from pcra.core.models import AuditEntry
+from pcra.core.testing import make_edge, make_node
+
+SKIPPED_NAMESPACES = {"admin"}  # Django's admin: superusers only, guarded by Django itself
+PUBLIC = {"accounts:login", "set_language"}
+# A user's own account: every user may change their password and preferences.
+SELF_SERVICE = {"accounts:logout", "accounts:profile", "accounts:password_change"}
+SECRET = "SECRETA1"  # appears in every name and code of ET-A1's data
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), full_ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield name, list(entry.pattern.converters)
+
+
+def all_routes():
+    seen = {}
+    for name, params in _walk(get_resolver().url_patterns):
+        if name.split(":")[0] in SKIPPED_NAMESPACES:
+            continue
+        seen[name] = params
+    return sorted(seen.items())
+
+
+@pytest.fixture
+def data(world):
+    """ET-A1's private graph, ET-A2's, a shared application and GHT-B's."""
+    w = world
+    shared = make_node(org=w.ght_a, node_type="application", code="DPI-SHARED", name="DPI")
+    urg = make_node(org=w.et_a1, node_type="activity", code=f"URG-{SECRET}",
+                    name=f"Urgences {SECRET}")
+    app = make_node(org=w.et_a1, node_type="application", code=f"APP-{SECRET}",
+                    name=f"Appli {SECRET}")
+    srv = make_node(org=w.et_a1, node_type="component", code=f"SRV-{SECRET}",
+                    name=f"Serveur {SECRET}")
+    sup = make_node(org=w.et_a1, node_type="component", code=f"SUP-{SECRET}",
+                    name=f"Fournisseur {SECRET}", component_kind="fournisseur")
+    edges = [make_edge(urg, app, 4), make_edge(app, srv), make_edge(urg, shared),
+             make_edge(app, sup)]
+    mat = make_node(org=w.et_a2, node_type="activity", code="MAT-A2", name="Maternité")
+    make_edge(mat, shared)
+    make_node(org=w.et_b1, node_type="activity", code="URG-B", name="Urgences B")
+    w.et_a1.name = f"Hôpital {SECRET}"
+    w.et_a1.save()
+    private = {"node": [urg, app, srv, sup], "dependency": edges, "organization": [w.et_a1]}
+    audit_ids = list(AuditEntry.objects.filter(organization_id=w.et_a1.pk)
+                     .values_list("id", flat=True))
+    return w, private, audit_ids
+
+
+def _urls_for(name, params, private, audit_ids):
+    """Every concrete URL of a route filled with ET-A1's private objects."""
+    if not params:
+        return [reverse(name)]
+    if params == ["uuid"]:
+        objs = [o for group in private.values() for o in group]
+        return [reverse(name, kwargs={"uuid": o.uuid}) for o in objs]
+    if params == ["pk"]:
+        return [reverse(name, kwargs={"pk": i}) for i in audit_ids]
+    pytest.fail(f"the crawl does not know how to fill {name} {params}: teach it")
+
+
+def _text(response) -> str:
+    content_type = response.get("Content-Type", "")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if "spreadsheet" in content_type or "zip" in content_type:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            return " ".join(archive.read(n).decode("utf-8", "replace")
+                            for n in archive.namelist())
+    return body.decode("utf-8", "replace")
+
+
+def test_every_route_is_known_to_the_crawl():
+    names = {name for name, _ in all_routes()}
+    # A sanity floor: the crawl sees the main pages (it would be vacuous otherwise).
+    assert {"core:home", "inventory:activity_list", "graph:spof", "audit:list",
+            "workbook:export"} <= names
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client, data):
+    _, private, audit_ids = data
+    for name, params in all_routes():
+        if name in PUBLIC:
+            continue
+        for url in _urls_for(name, params, private, audit_ids)[:1]:
+            response = client.get(url)
+            assert response.status_code == 302, (name, url, response.status_code)
+            assert response["Location"].startswith(reverse("accounts:login")), (name, url)
+
+
+def test_owner_reaches_every_object_route(client, data):
+    """The positive control: each object route opens for the data's owner."""
+    w, private, audit_ids = data
+    opened = {}
+    for name, params in all_routes():
+        if not params:
+            continue
+        # Audit pages and organization pages are for admins of the organization.
+        client.force_login(w.ght_admin)
+        statuses = [client.get(url).status_code
+                    for url in _urls_for(name, params, private, audit_ids)]
+        opened[name] = 200 in statuses
+    assert opened and all(opened.values()), {k: v for k, v in opened.items() if not v}
+
+
+@pytest.mark.parametrize("intruder", ["outsider", "stranger"])
+def test_nothing_of_an_establishment_is_reachable_from_another(client, data, intruder):
+    w, private, audit_ids = data
+    client.force_login(getattr(w, intruder))
+    for name, params in all_routes():
+        if name in PUBLIC:
+            continue
+        for url in _urls_for(name, params, private, audit_ids):
+            response = client.get(url)
+            if params:
+                assert response.status_code in (403, 404), (name, url, response.status_code)
+            else:
+                assert response.status_code in (200, 403, 405), (name, url)
+            if response.status_code == 200:
+                assert SECRET not in _text(response), (name, url)
+
+
+def test_a_viewer_can_read_but_never_write(client, data):
+    w, private, audit_ids = data
+    client.force_login(w.member)
+    before = AuditEntry.objects.count()
+    write_words = ("create", "edit", "update", "delete", "import", "confirm", "verify", "new")
+    checked_writes = 0
+    for name, params in all_routes():
+        if name in PUBLIC or name in SELF_SERVICE:
+            continue
+        for url in _urls_for(name, params, private, audit_ids):
+            is_write = any(word in name.split(":")[-1] for word in write_words)
+            if is_write and "verify" not in name:
+                assert client.get(url).status_code in (403, 404), ("GET", name, url)
+                checked_writes += 1
+            response = client.post(url, {"name": "hacked", "code": "HACKED"})
+            assert response.status_code in (403, 404, 405), ("POST", name, url,
+                                                             response.status_code)
+    assert checked_writes >= 10
+    assert AuditEntry.objects.count() == before
