@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from pcra.accounts.access import access_for
 from pcra.accounts.models import AUDIT_ROLES, Role
@@ -83,6 +83,7 @@ class AuditFilterForm(forms.Form):
 
 
 @login_required
+@require_safe
 def audit_list(request: HttpRequest) -> HttpResponse:
     entries = audit_entries_visible_to(user=request.user)
     models = entries.order_by("model").values_list("model", flat=True).distinct()
@@ -142,6 +143,7 @@ def diff_rows(entry: AuditEntry) -> list[DiffRow]:
 
 
 @login_required
+@require_safe
 def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(audit_entries_visible_to(user=request.user), pk=pk)
     entry.model_label = model_label(entry.model)

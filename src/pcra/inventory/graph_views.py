@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from pcra.inventory import graph_selectors as gs
 from pcra.inventory.models import NodeType
@@ -51,6 +52,7 @@ def _node_page_data(request: HttpRequest, uuid: UUID) -> dict:
 
 
 @login_required
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     results = gs.search_nodes(user=request.user, query=query) if query else []
@@ -59,6 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def node(request: HttpRequest, uuid: UUID) -> HttpResponse:
     context = _node_page_data(request, uuid)
     loaded, node = context["loaded"], context["node"]
@@ -70,6 +73,7 @@ def node(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def node_data(request: HttpRequest, uuid: UUID) -> JsonResponse:
     """The drawing of what a node needs, as cytoscape elements (hidden nodes collapsed)."""
     context = _node_page_data(request, uuid)
@@ -98,6 +102,7 @@ class LossForm(forms.Form):
 
 
 @login_required
+@require_safe
 def loss(request: HttpRequest) -> HttpResponse:
     tops = list(tops_visible_to(user=request.user).order_by("code"))
     form = LossForm(request.GET or None, tops=tops)
@@ -141,6 +146,7 @@ class SpofFilterForm(forms.Form):
 
 
 @login_required
+@require_safe
 def spof(request: HttpRequest) -> HttpResponse:
     orgs = list(organizations_visible_to(user=request.user).order_by("code"))
     tops = list(tops_visible_to(user=request.user).order_by("code"))
