@@ -29,7 +29,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 messages: $(VENV)/.installed ## refresh the French catalogue from the sources
-	cd src/pcra && ../../$(PCRA) makemessages -l fr -l en --no-obsolete -v 0 \
+	cd src/pcra && ../../$(PCRA) makemessages -l fr --no-obsolete -v 0 \
 	  --ignore 'core/static/vendor/*'
 	cd src/pcra && ../../$(PCRA) compilemessages -v 0
 

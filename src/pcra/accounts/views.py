@@ -14,6 +14,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pcra.accounts.services import user_set_language
+
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=gettext_lazy("Language of the interface"),
@@ -49,9 +51,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                         initial={"language": user.language or translation.get_language()})
     if request.method == "POST" and form.is_valid():
         language = form.cleaned_data["language"]
-        # TODO(accounts): move to a ``user_set_language`` service when accounts has services.
-        user.language = language
-        user.save(update_fields=["language"])
+        user_set_language(user=user, language=language)
         translation.activate(language)
         messages.success(request, _("Your preferred language is saved."))
         return _remember_language(redirect("accounts:profile"), language)

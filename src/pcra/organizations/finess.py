@@ -18,7 +18,16 @@ _SHAPE = re.compile(r"^(?:\d{2}|2[AB])\d{7}$")
 
 
 class FinessError(ValueError):
-    """A value that is not a valid FINESS number; the message says why."""
+    """A value that is not a valid FINESS number.
+
+    ``code`` says why (``empty``, ``length``, ``shape``, ``key``) and ``params`` holds the values
+    of the message, so that the Django layer can translate it (this module stays Django-free).
+    """
+
+    def __init__(self, code: str, message: str, **params):
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def luhn_ok(digits: str) -> bool:
@@ -41,14 +50,17 @@ def validate_finess(value: str) -> str:
     """Return the normalized FINESS number, or raise :class:`FinessError`."""
     number = normalize(value)
     if not number:
-        raise FinessError("FINESS number is empty")
+        raise FinessError("empty", "FINESS number is empty")
     if len(number) != 9:
-        raise FinessError(f"FINESS number {number!r} must have 9 characters, not {len(number)}")
+        raise FinessError("length", f"FINESS number '{number}' must have 9 characters, not "
+                          f"{len(number)}", number=number, length=len(number))
     if not _SHAPE.match(number):
-        raise FinessError(f"FINESS number {number!r} must be 9 digits (or 2A/2B then 7 digits)")
+        raise FinessError("shape", f"FINESS number '{number}' must be 9 digits (or 2A/2B then 7 "
+                          "digits)", number=number)
     digits = number[:2].replace("2A", "20").replace("2B", "20") + number[2:]
     if not luhn_ok(digits):
-        raise FinessError(f"FINESS number {number!r} has a wrong check digit")
+        raise FinessError("key", f"FINESS number '{number}' has a wrong check digit",
+                          number=number)
     return number
 
 
@@ -63,9 +75,10 @@ def is_valid_finess(value: str) -> bool:
 def with_check_digit(first8: str) -> str:
     """Complete 8 characters into a valid FINESS number (for demo data and tests)."""
     if len(first8) != 8:
-        raise FinessError("need exactly 8 characters")
+        raise FinessError("length", "need exactly 8 characters", number=first8,
+                          length=len(first8))
     base = first8[:2].upper().replace("2A", "20").replace("2B", "20") + first8[2:]
     for digit in "0123456789":
         if luhn_ok(base + digit):
             return first8.upper() + digit
-    raise FinessError("no check digit")  # pragma: no cover - Luhn always has one
+    raise FinessError("key", "no check digit", number=first8)  # pragma: no cover - Luhn always has one

@@ -18,6 +18,17 @@ class OrganizationKind(models.TextChoices):
     ET = "ET", _("Establishment (ET)")
 
 
+def finess_message(exc: FinessError) -> str:
+    """The translated message of a :class:`FinessError`."""
+    messages = {
+        "empty": _("FINESS number is empty"),
+        "length": _("FINESS number '%(number)s' must have 9 characters, not %(length)d"),
+        "shape": _("FINESS number '%(number)s' must be 9 digits (or 2A/2B then 7 digits)"),
+        "key": _("FINESS number '%(number)s' has a wrong check digit"),
+    }
+    return str(messages[exc.code]) % exc.params
+
+
 #: which kind of parent each kind accepts (None = may have no parent)
 ALLOWED_PARENTS: dict[str, set[str | None]] = {
     OrganizationKind.GHT: {None},
@@ -51,6 +62,7 @@ class Organization(models.Model):
                                           "Required for EJ and ET."))
     activity_weight = models.DecimalField(
         _("activity weight"), max_digits=14, decimal_places=2, default=0,
+        # xgettext:no-python-format
         help_text=_("Beds, stays or budget share, for the CaRE 66 % coverage rule."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -79,28 +91,34 @@ class Organization(models.Model):
     def audit_organization_id(self) -> int | None:
         return self.pk
 
-    def clean(self) -> None:
-        errors: dict[str, str] = {}
+    def rule_errors(self) -> dict[str, list[str]]:
+        """The meaning rules that need no database (the parent may be unsaved), per field.
+
+        Shared by :meth:`clean` (web forms, services) and the workbook import. Normalizes the
+        FINESS number in passing.
+        """
+        errors: dict[str, list[str]] = {}
         parent_kind = self.parent.kind if self.parent is not None else None
-        if parent_kind not in ALLOWED_PARENTS.get(self.kind, set()):
+        if self.kind and parent_kind not in ALLOWED_PARENTS.get(self.kind, set()):
             if self.kind == OrganizationKind.ET:
-                errors["parent"] = _("An establishment (ET) must belong to a legal entity (EJ).")
+                message = _("An establishment (ET) must belong to a legal entity (EJ).")
             elif self.kind == OrganizationKind.EJ:
-                errors["parent"] = _("A legal entity's parent must be a GHT, or none.")
+                message = _("A legal entity's parent must be a GHT, or none.")
             else:
-                errors["parent"] = _("A GHT has no parent.")
-        if self.kind == OrganizationKind.GHT:
-            self.finess = (self.finess or "").strip()
-        if self.kind in (OrganizationKind.EJ, OrganizationKind.ET):
+                message = _("A GHT has no parent.")
+            errors["parent"] = [message]
+        self.finess = (self.finess or "").strip()
+        if self.kind in (OrganizationKind.EJ, OrganizationKind.ET) or self.finess:
             try:
                 self.finess = validate_finess(self.finess)
             except FinessError as exc:
-                errors["finess"] = str(exc)
-        elif self.finess:
-            try:
-                self.finess = validate_finess(self.finess)
-            except FinessError as exc:
-                errors["finess"] = str(exc)
+                errors["finess"] = [finess_message(exc)]
+        if self.activity_weight is not None and self.activity_weight < 0:
+            errors["activity_weight"] = [_("Must be zero or more.")]
+        return {field: [str(m) for m in messages] for field, messages in errors.items()}
+
+    def clean(self) -> None:
+        errors = self.rule_errors()
         if errors:
             raise ValidationError(errors)
 

@@ -22,8 +22,6 @@ def organization_validate(org: Organization) -> None:
     if org.finess and Organization.objects.filter(finess=org.finess).exclude(pk=org.pk).exists():
         errors.setdefault("finess", []).append(
             _("The FINESS number %(f)s is already used.") % {"f": org.finess})
-    if org.activity_weight is not None and org.activity_weight < 0:
-        errors.setdefault("activity_weight", []).append(_("Must be zero or more."))
     if org.pk and org.parent_id:
         # A parent below the organization itself would make a loop.
         node, seen = org.parent, set()

@@ -98,6 +98,7 @@ ORGANIZATIONS = register_sheet(Sheet(
                help=_("FINESS number, 9 characters with a check digit; required for EJ and "
                       "ET.")),
         Column("activity_weight", "Poids d'activité", Kind.DECIMAL,
+               # xgettext:no-python-format
                help=_("Beds, stays or budget share (number, zero or more), for the CaRE 66 % "
                       "coverage rule.")),
     ),

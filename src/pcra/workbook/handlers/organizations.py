@@ -12,8 +12,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from pcra.organizations.finess import FinessError, validate_finess
-from pcra.organizations.models import ALLOWED_PARENTS, Organization, OrganizationKind
+from pcra.organizations.models import ALLOWED_PARENTS, Organization
 from pcra.workbook.handlers.base import (
     ExportScope,
     ExportTable,
@@ -166,24 +165,13 @@ class OrganizationHandler(SheetHandler):
         in_sheet = {id(p.org) for p in self.plans}
         for plan in self.plans:
             org, row = plan.org, plan.row
-            errors: dict[str, list[str]] = {}
-            # The rules of Organization.clean(), on the imported state (a parent may be new).
-            parent_kind = org.parent.kind if org.parent is not None else None
-            if (org.kind and "parent" not in row.bad and parent_kind != ""
-                    and parent_kind not in ALLOWED_PARENTS.get(org.kind, set())):
-                if org.kind == OrganizationKind.ET:
-                    message = _("An establishment (ET) must belong to a legal entity (EJ).")
-                elif org.kind == OrganizationKind.EJ:
-                    message = _("A legal entity's parent must be a GHT, or none.")
-                else:
-                    message = _("A GHT has no parent.")
-                errors.setdefault("parent", []).append(message)
-            if "finess" not in row.bad:
-                if org.kind in (OrganizationKind.EJ, OrganizationKind.ET) or org.finess:
-                    try:
-                        org.finess = validate_finess(org.finess)
-                    except FinessError as exc:
-                        errors.setdefault("finess", []).append(str(exc))
+            errors = org.rule_errors()
+            # Cells already reported (unknown parent, bad value) are not reported twice.
+            for name in ("parent", "finess", "kind", "activity_weight"):
+                if name in row.bad:
+                    errors.pop(name, None)
+            if org.parent is not None and org.parent.kind == "":
+                errors.pop("parent", None)  # the parent's own row carries the error
             exclude = ["parent", "root", "uuid", *errors, *row.bad]
             for name, messages in field_errors(org, exclude=exclude).items():
                 errors.setdefault(name, []).extend(messages)
