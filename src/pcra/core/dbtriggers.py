@@ -13,7 +13,7 @@ POSTGRESQL_CREATE = [
         RAISE EXCEPTION 'the audit log is append-only';
     END;
     $$ LANGUAGE plpgsql""",
-    """CREATE TRIGGER pcra_audit_append_only
+    """CREATE OR REPLACE TRIGGER pcra_audit_append_only
         BEFORE UPDATE OR DELETE ON core_auditentry
         FOR EACH ROW EXECUTE FUNCTION pcra_audit_append_only()""",
 ]
