@@ -1,6 +1,11 @@
-"""Request middleware: the audit actor and a strict Content-Security-Policy."""
+"""Request middleware: the interface language, the audit actor and a strict
+Content-Security-Policy."""
 
 from __future__ import annotations
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from pcra.core.actor import _current, actor_for_user
 
@@ -33,4 +38,29 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.POLICY)
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+class LanguageMiddleware:
+    """The interface speaks PCRA_LANGUAGE (French) unless the user chose otherwise.
+
+    Unlike Django's LocaleMiddleware, the browser's Accept-Language is not consulted: a French
+    hospital's workstation with an English browser still gets the French interface. The choice
+    is the language cookie, set by the switch in the header and at login from the user's
+    profile.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = dict(settings.LANGUAGES)
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in self.languages:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
         return response

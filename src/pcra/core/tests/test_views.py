@@ -278,3 +278,18 @@ def test_htmx_detection():
     assert is_htmx(factory.get("/")) is False
     assert is_htmx(factory.get("/", headers={"HX-Request": "true", "HX-Boosted": "true"})) \
         is False
+
+
+def test_french_by_default_whatever_the_browser_says(client, world):
+    """The browser's Accept-Language is ignored; only the user's choice (cookie) counts."""
+    from django.conf import settings
+
+    client.force_login(world.owner)
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "fr"
+    assert '<html lang="fr">' in response.content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR")
+    assert response["Content-Language"] == "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"
+    assert client.get("/")["Content-Language"] == "fr"

@@ -26,7 +26,9 @@ def _private_uploads(settings, tmp_path):
 @pytest.fixture
 def client(client):
     """Pages in English: the messages are asserted in their source text."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 
