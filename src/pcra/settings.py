@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "pcra.accounts",
     "pcra.organizations",
     "pcra.inventory",
+    "pcra.impact",
     "pcra.workbook",
     "pcra.demo",
 ]

@@ -23,6 +23,24 @@ NODE_TYPE_FIELDS = {
 }
 COMMON_FIELDS = {"code", "name", "description", "organization", "attributes"}
 
+#: Checks other apps register to lock fields of a node (e.g. a signed-off BIA locks the
+#: activity's PDMA): callables (node, changed field names) -> {field: [messages]}.
+_NODE_LOCKS: list = []
+
+
+def register_node_lock(check) -> None:
+    if check not in _NODE_LOCKS:
+        _NODE_LOCKS.append(check)
+
+
+def node_lock_errors(node: Node, changed: set[str]) -> dict[str, list[str]]:
+    """Errors of the registered locks for changing ``changed`` fields of ``node``."""
+    errors: dict[str, list[str]] = {}
+    for check in _NODE_LOCKS:
+        for field, messages in check(node, changed).items():
+            errors.setdefault(field, []).extend(messages)
+    return errors
+
 
 def format_cycle(codes: list[str]) -> str:
     return " → ".join(codes)
@@ -101,9 +119,13 @@ def node_create(*, top: Organization, node_type: str, **fields) -> Node:
 
 @transaction.atomic
 def node_update(*, node: Node, **fields) -> Node:
+    changed = {name for name, value in fields.items() if getattr(node, name) != value}
     for name, value in fields.items():
         setattr(node, name, value)
     _clear_foreign_fields(node)
+    locked = node_lock_errors(node, changed)
+    if locked:
+        raise ValidationError(locked)
     node_validate(node)
     node.save()
     return node

@@ -14,7 +14,12 @@ from django.utils.translation import gettext as _
 from pcra.core import audit
 from pcra.core.models import AuditAction
 from pcra.inventory.models import Node, NodeType
-from pcra.inventory.services import COMMON_FIELDS, NODE_TYPE_FIELDS, node_rules
+from pcra.inventory.services import (
+    COMMON_FIELDS,
+    NODE_TYPE_FIELDS,
+    node_lock_errors,
+    node_rules,
+)
 from pcra.organizations.models import Organization
 from pcra.workbook.handlers.base import (
     ExportScope,
@@ -191,6 +196,10 @@ class NodeHandler(SheetHandler):
                 changes.append("organization")
             if changes:
                 plan.action = "updated"
+                for field, messages in node_lock_errors(node, set(changes)).items():
+                    for message in messages:
+                        ctx.error(data.name, plan.row.number, data.header_for_field(field),
+                                  message)
                 if not ctx.may_write(org):
                     ctx.error(data.name, plan.row.number, data.header("code"),
                               ctx.write_denied(node.code, org))

@@ -1,0 +1,30 @@
+"""A signed-off BIA locks the activity's PDMA and declared DMIA (DESIGN §4.3)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from pcra.inventory.services import register_node_lock
+
+#: activity fields that belong to the BIA
+BIA_FIELDS = frozenset({"pdma_hours", "declared_dmia_hours", "declared_dmia_reason"})
+
+
+def signed_off_bia_lock(node, changed: set[str]) -> dict[str, list[str]]:
+    """Refuse changes of BIA fields while the activity's latest BIA is submitted or signed off."""
+    touched = changed & BIA_FIELDS
+    if not touched or node.pk is None:
+        return {}
+    from pcra.impact.models import BiaStatus, BusinessImpactAnalysis
+
+    latest = (BusinessImpactAnalysis.objects.filter(activity_id=node.pk)
+              .order_by("-version").values_list("version", "status").first())
+    if latest is None or latest[1] == BiaStatus.DRAFT:
+        return {}
+    message = _("The BIA of %(code)s (version %(version)d) is %(status)s: start a new version "
+                "to change it.") % {"code": node.code, "version": latest[0],
+                                    "status": BiaStatus(latest[1]).label.lower()}
+    return {name: [message] for name in sorted(touched)}
+
+
+register_node_lock(signed_off_bia_lock)
