@@ -8,7 +8,7 @@ PYTEST := $(VENV)/bin/pytest
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Debian packages pcra needs at run time and in tests (see docs/dependencies.md).
 DEB_PACKAGES := python3-venv gettext restic borgbackup chromium fonts-dejavu-core \
-  libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+  libpango-1.0-0 libpangoft2-1.0-0 poppler-utils postgresql
 export PCRA_DATA_DIR ?= $(CURDIR)/var
 PCRA_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/pcra
 
@@ -53,11 +53,9 @@ test-sqlite: $(VENV)/.installed
 	PCRA_DATA_DIR=$$(mktemp -d) PCRA_DATABASE_URL= $(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.installed
-	@echo "== tests on PostgreSQL ($(PCRA_TEST_POSTGRES_URL))"
-	@if ! pg_isready -q -d "$(PCRA_TEST_POSTGRES_URL)" 2>/dev/null; then \
-	  if [ -n "$$CI" ]; then echo "PostgreSQL is not reachable at $(PCRA_TEST_POSTGRES_URL)"; exit 1; fi; \
-	  echo "SKIPPED: PostgreSQL is not reachable at $(PCRA_TEST_POSTGRES_URL)"; exit 0; fi; \
-	PCRA_DATA_DIR=$$(mktemp -d) PCRA_DATABASE_URL=$(PCRA_TEST_POSTGRES_URL) $(PYTEST) $(PYTEST_ARGS)
+	@echo "== tests on PostgreSQL"
+	PCRA_DATA_DIR=$$(mktemp -d) PCRA_DB_CONN_MAX_AGE=0 PCRA_TEST_POSTGRES_URL=$(PCRA_TEST_POSTGRES_URL) \
+	  scripts/with-postgres.sh $(PYTEST) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed ## benchmarks (not part of the test suite)
 	$(VENV)/bin/python bench/impact.py

@@ -15,13 +15,14 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from pcra.core.models import AuditEntry
-from pcra.core.testing import make_edge, make_node
+from pcra.core.testing import make_edge, make_node, make_user
 
 SKIPPED_NAMESPACES = {"admin"}  # Django's admin: superusers only, guarded by Django itself
 PUBLIC = {"accounts:login", "set_language"}
 # A user's own account: every user may change their password and preferences.
 SELF_SERVICE = {"accounts:logout", "accounts:profile", "accounts:password_change"}
 SECRET = "SECRETA1"  # appears in every name and code of ET-A1's data
+SECRET2 = "SECRETA2"  # in ET-A2's data, which depends on ET-A1's
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -59,12 +60,30 @@ def data(world):
                     name=f"Fournisseur {SECRET}", component_kind="fournisseur")
     edges = [make_edge(urg, app, 4), make_edge(app, srv), make_edge(urg, shared),
              make_edge(app, sup)]
-    mat = make_node(org=w.et_a2, node_type="activity", code="MAT-A2", name="Maternité")
+    mat = make_node(org=w.et_a2, node_type="activity", code=f"MAT-{SECRET2}",
+                    name=f"Maternité {SECRET2}")
     make_edge(mat, shared)
+    # Cross-establishment edges, as a GHT admin or an import makes them every day.
+    make_edge(mat, app)
+    lab = make_node(org=w.et_a2, node_type="application", code=f"LAB-{SECRET2}",
+                    name=f"Labo {SECRET2}")
+    make_edge(mat, lab)
+    make_edge(lab, srv)
     make_node(org=w.et_b1, node_type="activity", code="URG-B", name="Urgences B")
+    w.a2_admin = make_user("a2admin", [(w.et_a2, "admin")])
+    w.a1_auditor = make_user("a1auditor", [(w.et_a1, "auditor")])
     w.et_a1.name = f"Hôpital {SECRET}"
     w.et_a1.save()
-    private = {"node": [urg, app, srv, sup], "dependency": edges, "organization": [w.et_a1]}
+    import datetime as dt
+
+    from pcra.impact.services import bia_set_levels, bia_start, campaign_create
+
+    bia = bia_start(activity=urg)
+    bia_set_levels(bia=bia, levels={("securite_patients", "h4"): 3})
+    campaign = campaign_create(organization=w.et_a1, name=f"Campagne {SECRET}",
+                               starts_on=dt.date(2026, 1, 1), due_on=dt.date(2026, 6, 30))
+    private = {"node": [urg, app, srv, sup], "dependency": edges, "organization": [w.et_a1],
+               "bia": [bia], "campaign": [campaign]}
     audit_ids = list(AuditEntry.objects.filter(organization_id=w.et_a1.pk)
                      .values_list("id", flat=True))
     return w, private, audit_ids
@@ -125,21 +144,43 @@ def test_owner_reaches_every_object_route(client, data):
     assert opened and all(opened.values()), {k: v for k, v in opened.items() if not v}
 
 
-@pytest.mark.parametrize("intruder", ["outsider", "stranger"])
+@pytest.mark.parametrize("intruder", ["outsider", "a2_admin", "stranger"])
 def test_nothing_of_an_establishment_is_reachable_from_another(client, data, intruder):
+    """An intruder with every role on its own establishment (a2_admin, stranger) passes every
+    role gate: ET-A1's objects must then be plain 404s."""
     w, private, audit_ids = data
     client.force_login(getattr(w, intruder))
+    all_powerful = intruder != "outsider"
     for name, params in all_routes():
         if name in PUBLIC:
             continue
         for url in _urls_for(name, params, private, audit_ids):
             response = client.get(url)
             if params:
-                assert response.status_code in (403, 404), (name, url, response.status_code)
+                expected = (404,) if all_powerful else (403, 404)
+                assert response.status_code in expected, (name, url, response.status_code)
             else:
                 assert response.status_code in (200, 403, 405), (name, url)
             if response.status_code == 200:
                 assert SECRET not in _text(response), (name, url)
+
+
+def test_the_owner_never_sees_what_depends_on_it_from_elsewhere(client, data):
+    """ET-A2's activity depends on ET-A1's application: ET-A1's users (editor, auditor) must
+    still see nothing of ET-A2, on any page, nor in the refusal to delete."""
+    w, private, audit_ids = data
+    for user in (w.owner, w.a1_auditor):
+        client.force_login(user)
+        for name, params in all_routes():
+            if name in PUBLIC or name in SELF_SERVICE:
+                continue
+            for url in _urls_for(name, params, private, audit_ids):
+                response = client.get(url)
+                if response.status_code == 200:
+                    assert SECRET2 not in _text(response), (user, name, url)
+                if name.endswith("_delete"):
+                    response = client.post(url)
+                    assert SECRET2 not in _text(response), (user, "POST", name, url)
 
 
 def test_a_viewer_can_read_but_never_write(client, data):

@@ -33,14 +33,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise EnvError(f"{name}={raw!r}: expected a boolean (true/false, 1/0, yes/no)")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise EnvError(f"{name}={raw!r}: expected a whole number") from exc
+    if minimum is not None and value < minimum:
+        raise EnvError(f"{name}={raw!r}: must be at least {minimum}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -94,7 +94,8 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = env_str("PCRA_DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("PCRA_DB_CONN_MAX_AGE", 60, minimum=0))}
 else:
     DATABASES = {
         "default": {
@@ -119,7 +120,7 @@ SESSION_COOKIE_SECURE = env_bool("PCRA_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_AGE = env_int("PCRA_SESSION_SECONDS", 8 * 3600)
+SESSION_COOKIE_AGE = env_int("PCRA_SESSION_SECONDS", 8 * 3600, minimum=60)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -127,7 +128,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 # Uploaded workbooks are read in memory up to this size (bytes).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PCRA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PCRA_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # --- Internationalisation -----------------------------------------------------------------
@@ -150,7 +151,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # --- pcra ---------------------------------------------------------------------------------
-PCRA_PAGE_SIZE = env_int("PCRA_PAGE_SIZE", 50)
+PCRA_PAGE_SIZE = env_int("PCRA_PAGE_SIZE", 50, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -28,9 +28,17 @@ ALWAYS_EXCLUDED = frozenset({"updated_at"})
 _registry: dict[type[models.Model], tuple[str, ...]] = {}
 
 
-def register(model: type[models.Model], *, exclude: Iterable[str] = ()) -> type[models.Model]:
-    """Audit every create, update and delete of ``model`` (usable as a class decorator)."""
+_fingerprinted: dict[type[models.Model], tuple[str, ...]] = {}
+
+
+def register(model: type[models.Model], *, exclude: Iterable[str] = (),
+             fingerprint: Iterable[str] = ()) -> type[models.Model]:
+    """Audit every create, update and delete of ``model`` (usable as a class decorator).
+
+    ``exclude``: fields left out; ``fingerprint``: secret fields (a password hash) recorded
+    only as a short digest, so that their change shows without their value."""
     _registry[model] = tuple(exclude)
+    _fingerprinted[model] = tuple(fingerprint)
     return model
 
 
@@ -64,6 +72,10 @@ def snapshot(instance: models.Model) -> dict:
         if field.name in exclude:
             continue
         value = field.value_from_object(instance)
+        if field.name in _fingerprinted.get(type(instance), ()):
+            out[field.attname] = (hashlib.sha256(str(value).encode()).hexdigest()[:12]
+                                  if value else "")
+            continue
         try:
             value = field.to_python(value)  # e.g. an int given to a DecimalField → Decimal
         except Exception:  # noqa: BLE001 - keep the raw value; validation is not our job here
@@ -181,7 +193,8 @@ def verify_chain(*, chunk_size: int = 2000) -> VerifyResult:
             columns = {
                 "action": entry.action, "model": entry.model, "object_id": entry.object_id,
                 "actor": entry.actor_label, "actor_id": entry.actor_id,
-                "organization_id": entry.organization_id,
+                "organization_id": entry.organization_id, "object": entry.object_repr,
+                "timestamp": entry.timestamp.isoformat() if entry.timestamp else None,
             }
             for key, value in columns.items():
                 if payload.get(key) != value:

@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from pcra.accounts.access import access_for
 from pcra.inventory.models import ActivityKind, ComponentKind, Dependency, NodeType
 from pcra.inventory.selectors import dependencies_visible_to, nodes_visible_to
 from pcra.organizations.models import Organization, OrganizationKind
@@ -85,6 +86,7 @@ def _tree_key(org: Organization) -> tuple:
 
 def dashboard(user) -> tuple[list[TopSection], Counts]:
     """Per top organization, the counts of each visible organization and of shared nodes."""
+    access = access_for(user)
     has_out = Exists(Dependency.objects.filter(source=OuterRef("pk")))
     has_in = Exists(Dependency.objects.filter(target=OuterRef("pk")))
     counts: dict[tuple[int, int | None], Counts] = defaultdict(Counts)
@@ -138,9 +140,10 @@ def dashboard(user) -> tuple[list[TopSection], Counts]:
                             url=reverse("organizations:detail", kwargs={"uuid": org.uuid}),
                             indent=org.kind == OrganizationKind.ET))
             total.add(c)
+        top_url = (reverse("organizations:detail", kwargs={"uuid": top.uuid})
+                   if access.can_read(top.pk) else "")
         sections.append(TopSection(top=top, rows=rows, total=total, query=ght_query,
-                                   url=reverse("organizations:detail",
-                                               kwargs={"uuid": top.uuid})))
+                                   url=top_url))
         grand.add(total)
     return sections, grand
 

@@ -271,4 +271,24 @@ class Dependency(models.Model):
         return f"{self.source.code} → {self.target.code}"
 
     def audit_organization_id(self) -> int | None:
-        return self.source.organization_id or self.top_id
+        """The organization whose auditors may read this edge's audit entries: one that sees
+        both ends (the entry names both codes). The source's organization when the target is
+        shared or in the same organization, else the nearest common ancestor (an EJ or the
+        GHT)."""
+        source_org = self.source.organization
+        target_org = self.target.organization
+        if source_org is None:
+            return self.top_id
+        if target_org is None or target_org.pk == source_org.pk:
+            return source_org.pk
+        ancestors = []
+        current = source_org
+        while current is not None:
+            ancestors.append(current.pk)
+            current = current.parent
+        current = target_org
+        while current is not None:
+            if current.pk in ancestors:
+                return current.pk
+            current = current.parent
+        return self.top_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pcra.inventory import selectors
 from pcra.inventory.graph import cycle_if_added
@@ -42,8 +43,16 @@ def node_lock_errors(node: Node, changed: set[str]) -> dict[str, list[str]]:
     return errors
 
 
-def format_cycle(codes: list[str]) -> str:
-    return " → ".join(codes)
+def format_cycle(codes: list[str], hidden: set[str] | frozenset[str] = frozenset()) -> str:
+    """``A → B → C → A``; codes in ``hidden`` (nodes the reader may not see) are masked."""
+    masked = str(_("(outside your scope)"))
+    return " → ".join(masked if code in hidden else code for code in codes)
+
+
+def _visible(viewer, node: Node) -> bool:
+    """Whether ``viewer`` (an :class:`~pcra.accounts.access.Access`, or None for a command
+    that sees everything) may see ``node``."""
+    return viewer is None or viewer.can_read(node.organization_id, top_id=node.top_id)
 
 
 def node_rules(node: Node, *, organization, same_ght: bool) -> dict[str, list[str]]:
@@ -132,21 +141,31 @@ def node_update(*, node: Node, **fields) -> Node:
 
 
 @transaction.atomic
-def node_delete(*, node: Node) -> None:
-    """Delete a node and its outgoing edges; refused while other nodes depend on it."""
-    dependents = list(node.dependents.select_related("source").order_by("source__code")[:10])
+def node_delete(*, node: Node, viewer=None) -> None:
+    """Delete a node and its outgoing edges; refused while other nodes depend on it.
+
+    The refusal names the dependents ``viewer`` may see and only counts the others.
+    """
+    dependents = [d.source for d in node.dependents.select_related("source")
+                  .order_by("source__code")]
     if dependents:
+        shown = [d.code for d in dependents if _visible(viewer, d)][:10]
+        hidden = sum(1 for d in dependents if not _visible(viewer, d))
+        sources = ", ".join(shown)
+        if hidden:
+            extra = ngettext("%(n)d node outside your scope", "%(n)d nodes outside your scope",
+                             hidden) % {"n": hidden}
+            sources = f"{sources}, {extra}" if sources else extra
         raise ValidationError(
             _("%(code)s cannot be deleted: %(sources)s depend on it. Remove those dependencies "
-              "first.") % {"code": node.code,
-                           "sources": ", ".join(d.source.code for d in dependents)})
+              "first.") % {"code": node.code, "sources": sources})
     for edge in node.dependencies.select_related("source").all():
         edge.delete()
     node.delete()
 
 
 def dependency_validate(edge: Dependency, *, adjacency: dict | None = None,
-                        codes: dict | None = None) -> None:
+                        codes: dict | None = None, viewer=None) -> None:
     """Raise ValidationError unless the edge makes sense and keeps the graph acyclic."""
     errors: dict[str, list[str]] = {}
     source, target = edge.source, edge.target
@@ -172,31 +191,42 @@ def dependency_validate(edge: Dependency, *, adjacency: dict | None = None,
                 adj = {k: [x for x in v if not (k == s and x == t)] for k, v in adj.items()}
         cycle = cycle_if_added(adj, source.pk, target.pk)
         if cycle:
-            names = codes or dict(Node.objects.filter(pk__in=cycle).values_list("pk", "code"))
+            nodes = {n.pk: n for n in Node.objects.filter(pk__in=cycle)}
+            names = codes or {pk: n.code for pk, n in nodes.items()}
+            hidden = {n.code for n in nodes.values() if not _visible(viewer, n)}
             errors.setdefault("target", []).append(
                 _("This dependency would close a cycle: %(cycle)s")
-                % {"cycle": format_cycle([names[c] for c in cycle])})
+                % {"cycle": format_cycle([names[c] for c in cycle], hidden)})
     if errors:
         raise ValidationError(errors)
 
 
+def lock_graph(top_id: int) -> None:
+    """Serialize writes to one GHT's graph (the cycle check reads the whole graph: two
+    concurrent edges could otherwise close a cycle together). A no-op lock on SQLite, whose
+    IMMEDIATE transactions already serialize writers."""
+    Organization.objects.select_for_update().filter(pk=top_id).first()
+
+
 @transaction.atomic
 def dependency_create(*, source: Node, target: Node, degraded_autonomy_hours=None,
-                      redundancy_group: str = "") -> Dependency:
+                      redundancy_group: str = "", viewer=None) -> Dependency:
+    lock_graph(source.top_id)
     edge = Dependency(top_id=source.top_id, source=source, target=target,
                       degraded_autonomy_hours=degraded_autonomy_hours,
                       redundancy_group=(redundancy_group or "").strip())
-    dependency_validate(edge)
+    dependency_validate(edge, viewer=viewer)
     edge.save()
     return edge
 
 
 @transaction.atomic
-def dependency_update(*, edge: Dependency, **fields) -> Dependency:
+def dependency_update(*, edge: Dependency, viewer=None, **fields) -> Dependency:
+    lock_graph(edge.top_id)
     for name, value in fields.items():
         setattr(edge, name, value)
     edge.redundancy_group = (edge.redundancy_group or "").strip()
-    dependency_validate(edge)
+    dependency_validate(edge, viewer=viewer)
     edge.save()
     return edge
 

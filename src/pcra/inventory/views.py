@@ -329,18 +329,25 @@ def node_delete(request: HttpRequest, kind: str, uuid) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         try:
-            services.node_delete(node=node)
+            services.node_delete(node=node, viewer=access_for(request.user))
         except ValidationError as exc:
             errors = list(exc.messages)
         else:
             messages.success(request, _("Deleted: %(object)s.") % {"object": node})
             return redirect(spec.url("list"))
-    dependents = list(node.dependents.select_related("source").order_by("source__code")[:20])
+    access = access_for(request.user)
+    dependents = [d.source for d in node.dependents.select_related("source")
+                  .order_by("source__code")]
+    shown = [d for d in dependents
+             if access.can_read(d.organization_id, top_id=d.top_id)][:20]
+    hidden = sum(1 for d in dependents if not access.can_read(d.organization_id, top_id=d.top_id))
     n_dependencies = node.dependencies.count()
     return render(request, "core/confirm_delete.html", {
         "object": node, "errors": errors, "cancel_url": node_url(node),
         "title": _("Delete %(object)s") % {"object": node.code},
-        "blockers": [(str(d.source), node_url(d.source)) for d in dependents],
+        "blockers": [(str(d), node_url(d)) for d in shown]
+        + ([(ngettext("%(n)d node outside your scope", "%(n)d nodes outside your scope",
+                      hidden) % {"n": hidden}, "")] if hidden else []),
         "blockers_text": _("These nodes depend on it; remove those dependencies first:"),
         "consequences": [ngettext("Its outgoing dependency will be deleted too.",
                                   "Its %(n)s outgoing dependencies will be deleted too.",
@@ -450,7 +457,8 @@ def dependency_create(request: HttpRequest) -> HttpResponse:
             edge = services.dependency_create(
                 source=data["source"], target=data["target"],
                 degraded_autonomy_hours=data["degraded_autonomy_hours"],
-                redundancy_group=data["redundancy_group"] or "")
+                redundancy_group=data["redundancy_group"] or "",
+                viewer=access_for(request.user))
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -476,7 +484,8 @@ def dependency_edit(request: HttpRequest, uuid) -> HttpResponse:
             edge = services.dependency_update(
                 edge=edge, source=data["source"], target=data["target"],
                 degraded_autonomy_hours=data["degraded_autonomy_hours"],
-                redundancy_group=data["redundancy_group"] or "")
+                redundancy_group=data["redundancy_group"] or "",
+                viewer=access_for(request.user))
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

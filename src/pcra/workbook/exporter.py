@@ -72,9 +72,9 @@ def build_xlsx(scope: ExportScope | None) -> Workbook:
     for sheet, table in tables(scope):
         ws = book.create_sheet(sheet.label)
         ws.append(table.headers)
-        for row in table.rows:
-            ws.append([_cell(v) for v in row])
-            for cell in ws[ws.max_row]:
+        for number, row in enumerate(table.rows, start=2):
+            for column_number, value in enumerate(row, start=1):
+                cell = ws.cell(row=number, column=column_number, value=_cell(value))
                 if cell.data_type == "f":  # text that looks like a formula stays text
                     cell.data_type = "s"
         ws.freeze_panes = "A2"

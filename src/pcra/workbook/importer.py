@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
+from pcra.inventory.services import lock_graph
 from pcra.workbook import spec, values
 from pcra.workbook.reader import RawSheet, RawWorkbook
 
@@ -329,6 +330,7 @@ def run_import(*, workbook: RawWorkbook, ctx: ImportContext, apply: bool) -> Imp
         if sheet.key in matched:
             inputs[sheet.key] = prepare_sheet(sheet, matched[sheet.key], ctx)
     handlers = []
+    locked = False
     if matched:
         for sheet in spec.all_sheets():
             data = inputs.get(sheet.key)
@@ -339,6 +341,10 @@ def run_import(*, workbook: RawWorkbook, ctx: ImportContext, apply: bool) -> Imp
             handler = sheet.handler(sheet)
             handler.check(ctx, data, sheet_report)
             handlers.append(handler)
+            if apply and not locked and ctx.ght is not None and ctx.ght.pk is not None:
+                # The graph is read (cycles) and written under the GHT's lock, as the forms do.
+                lock_graph(ctx.ght.pk)
+                locked = True
             if ctx.ght is None:
                 break  # the first handler (organizations) could not tell the GHT: stop
     report.ght = ctx.ght.code if ctx.ght is not None else None

@@ -82,3 +82,41 @@ def test_a_node_others_depend_on_cannot_be_deleted(world):
     node_delete(node=app)
     assert set(Node.objects.values_list("code", flat=True)) == {"SRV"}
     assert Dependency.objects.count() == 0
+
+
+def test_messages_mask_nodes_the_reader_may_not_see(world):
+    """A cycle or a refused delete through another establishment names none of its nodes."""
+    from pcra.accounts.access import access_for
+    from pcra.inventory.services import dependency_create, node_delete
+
+    w = world
+    shared = make_node(org=w.ght_a, node_type="application", code="DPI")
+    app_a1 = make_node(org=w.et_a1, node_type="application", code="APP-A1")
+    lab_a2 = make_node(org=w.et_a2, node_type="application", code="LAB-A2")
+    make_edge(shared, lab_a2)
+    make_edge(lab_a2, app_a1)
+    with pytest.raises(ValidationError) as exc:
+        dependency_create(source=app_a1, target=shared, viewer=access_for(w.owner))
+    assert exc.value.message_dict["target"] == [
+        "This dependency would close a cycle: APP-A1 → DPI → (outside your scope) → APP-A1"]
+    with pytest.raises(ValidationError) as exc:
+        node_delete(node=app_a1, viewer=access_for(w.owner))
+    assert exc.value.messages == [
+        "APP-A1 cannot be deleted: 1 node outside your scope depend on it. Remove those "
+        "dependencies first."]
+    with pytest.raises(ValidationError, match="LAB-A2 depend on it"):
+        node_delete(node=app_a1)  # a command sees everything
+
+
+def test_audit_entries_of_cross_establishment_edges_belong_to_a_common_ancestor(world):
+    from pcra.core.models import AuditEntry
+
+    w = world
+    mat = make_node(org=w.et_a2, node_type="activity", code="MAT")
+    app = make_node(org=w.et_a1, node_type="application", code="APP")
+    shared = make_node(org=w.ght_a, node_type="application", code="DPI")
+    cross = make_edge(mat, app)
+    plain = make_edge(mat, shared)
+    orgs = dict(AuditEntry.objects.filter(model="inventory.dependency")
+                .values_list("object_id", "organization_id"))
+    assert orgs == {str(cross.uuid): w.ej_a.pk, str(plain.uuid): w.et_a2.pk}

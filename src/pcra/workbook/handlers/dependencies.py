@@ -130,6 +130,14 @@ class DependencyHandler(SheetHandler):
                       fields=column_labels(data, changes))
         return plan
 
+    @staticmethod
+    def _hidden_codes(ctx, codes) -> set[str]:
+        """Codes of existing nodes the importing user may not see (masked in messages)."""
+        nodes = node_state(ctx).by_code
+        return {code for code in codes
+                if code in nodes and nodes[code].pk is not None
+                and not ctx.may_read(nodes[code].organization_id)}
+
     def _check_cycles(self, ctx, data, existing, new_pairs) -> None:
         """Every cycle the new edges would close, each reported on the row of its last new
         edge, named by its codes from that edge's source (as the web form names it)."""
@@ -152,7 +160,7 @@ class DependencyHandler(SheetHandler):
             row = new_pairs[step]
             ctx.error(data.name, row.number, data.header("target"),
                       _("This dependency would close a cycle: %(cycle)s")
-                      % {"cycle": format_cycle(named)})
+                      % {"cycle": format_cycle(named, self._hidden_codes(ctx, named))})
             pairs.discard(step)
 
     # -- writing ----------------------------------------------------------------------------
