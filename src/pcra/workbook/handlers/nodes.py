@@ -113,14 +113,16 @@ class NodeHandler(SheetHandler):
                 continue
             nodes.rows[code] = (data.name, row.number)
             node = nodes.by_code.get(code)
+            # Read access first: a node the user may not see is never described (its type
+            # would tell that it exists).
+            if node is not None and not owner_may_read(ctx, node):
+                ctx.error(data.name, row.number, data.header("code"), ctx.read_denied(code))
+                continue
             if node is not None and node.node_type != self.node_type:
                 ctx.error(data.name, row.number, data.header("code"),
                           _("The code %(code)s is already used in this GHT by a node of type "
                             "%(type)s.") % {"code": code,
                                             "type": NodeType(node.node_type).label})
-                continue
-            if node is not None and not owner_may_read(ctx, node):
-                ctx.error(data.name, row.number, data.header("code"), ctx.read_denied(code))
                 continue
             plan = self._build(ctx, data, row, node, nodes, orgs)
             self._validate(ctx, data, plan)
