@@ -10,6 +10,17 @@ The map is built so that the single points of failure are worth discussing: the 
 engine, the Lormeaux WAN link and UPS, the payroll SaaS supplier, a licence server… while the
 regulation of the SAMU, the switchboard and general medicine at Montclair survive the loss of
 any single component (redundant pairs across the two rooms).
+
+The BIA (``_bias``) is a campaign in progress: critical care (emergencies, SAMU, intensive care,
+maternity, blood depot) reaches a serious impact on patient safety within 1 h, the operating
+theatre, the laboratory and imaging within 4 h, the pharmacy and day oncology within 24 h;
+admissions and billing, purchasing and payroll hurt later, on the financial and legal criteria
+(72 h to 1 week); support activities later still or never. Most BIAs are signed off by the
+direction (``SIGNER``, a demo account that cannot log in), some are submitted or in draft
+(imaging revises its signed-off BIA in a version 2), three activities have none yet; one BIA
+campaign per legal entity, Lormeaux's past due. The declared DMIA of the SAMU (30 min), of
+dialysis (24 h, shorter than the 72 h computed) and of payroll (5 days) come with their
+justification.
 """
 
 from __future__ import annotations
@@ -18,15 +29,25 @@ from pcra.demo.spec import (
     ACTIVITY,
     APPLICATION,
     COMPONENT,
+    DRAFT,
+    SIGNED_OFF,
+    SUBMITTED,
+    BiaSpec,
+    BiaVersionSpec,
+    CampaignSpec,
     EdgeSpec,
     GhtSpec,
     NodeSpec,
     OrgSpec,
     hours,
+    levels_from,
 )
 from pcra.organizations.finess import with_check_digit
 
 GHT_CODE = "GHT-VDS"
+#: the demo account that signs the BIAs off (no usable password: it cannot log in)
+SIGNER = {"username": "direction.demo", "first_name": "Direction générale",
+          "last_name": "(démo)"}
 
 # Recovery teams (who brings a component back, for the recovery schedule).
 SYSTEM, NETWORK, APPS, DBA, BIOMED, FACILITIES, SUPPLIER = (
@@ -92,6 +113,16 @@ class Builder:
         self.component(code, name, "saas", team=SUPPLIER, restore=restore)
         self.needs(code, supplier, INTERNET)
 
+    # BIA -------------------------------------------------------------------------------------
+    def bia(self, code, *versions):
+        """The BIA history of an activity: ``(status, levels)`` pairs, oldest first, levels
+        written as in :func:`pcra.demo.spec.levels_from`."""
+        self.spec.bias.append(BiaSpec(code, [BiaVersionSpec(status, levels_from(levels))
+                                             for status, levels in versions]))
+
+    def campaign(self, org, name, starts_in_days, due_in_days):
+        self.spec.campaigns.append(CampaignSpec(org, name, starts_in_days, due_in_days))
+
     # edges -----------------------------------------------------------------------------------
     def needs(self, source, *targets):
         """Edges from ``source``. A target is a code, ``(code, autonomy_hours)``, or a
@@ -135,6 +166,7 @@ def build() -> GhtSpec:
     _infrastructure(b)
     _applications(b)
     _activities(b)
+    _bias(b)
     return b.spec
 
 
@@ -665,3 +697,58 @@ def _activities(b: Builder) -> None:
     act("MED-RCB", "Médecine de proximité de Rochebrune", rcb, "soins",
         "Dr Odile Vasseur, médecin coordonnateur", 8)
     b.needs("MED-RCB", ("VDI", 12), ("DPI", 12), ("PRESC", 8), "NET-RCB-SW")
+
+
+def _bias(b: Builder) -> None:
+    """Impact levels 0–4 per criterion, at 1 h, 4 h, 24 h, 72 h, 1 week, 1 month. Groups in
+    the order: patient safety, continuity of care, legal, financial, image, organisation."""
+    signed, submitted, draft = SIGNED_OFF, SUBMITTED, DRAFT
+    #      activity        status      safety continu legal  financ image  organis
+    for code, status, levels in [
+        # Care: a serious impact on patients within the hour for the most critical.
+        ("URG", signed, "344444 344444 123344 012334 234444 344444"),
+        ("SAMU", signed, "444444 444444 234444 001223 344444 344444"),
+        ("REA", signed, "444444 344444 123344 011233 123444 344444"),
+        ("BLOC", signed, "234444 234444 122334 123444 123344 234444"),
+        ("MAT", signed, "344444 334444 233444 012233 234444 234444"),
+        ("NEO", signed, "344444 344444 123344 011223 234444 234444"),
+        ("CARDIO-USIC", signed, "344444 234444 123344 012233 123344 234444"),
+        ("DEPOT-SANG", signed, "344444 344444 234444 001122 234444 234444"),
+        ("URG-LRM", signed, "344444 344444 123344 012233 234444 344444"),
+        ("ONCO", signed, "123444 123444 012233 012334 012334 123344"),
+        ("MED-PAS", signed, "123344 123344 012233 001223 012233 122334"),
+        ("CONSULT", signed, "001122 012233 001122 012234 012233 112233"),
+        ("ENDOSCOPIE", draft, "012334 012334 001223 012334 001223 012233"),
+        ("SMR", submitted, "012334 012334 001223 001122 001122 012233"),
+        ("MED-LRM", submitted, "123344 123344 012233 001122 012233 122334"),
+        # Computed 72 h; the declared 24 h wins (sessions cannot slip by more than a day).
+        ("DIALYSE", signed, "012344 012344 012233 001122 012233 012334"),
+        # A draft half filled in: the referent has only assessed the care criteria so far.
+        ("EHPAD", draft, "0123.. 0123.. ...... ...... ...... ......"),
+        # Medico-technical platforms: 4 h to 24 h.
+        ("LABO", signed, "234444 234444 123344 012233 123344 234444"),
+        ("PUI", signed, "123444 123444 123344 001223 012233 123344"),
+        ("UPC", signed, "123444 123444 122334 012334 012334 123344"),
+        ("STERILISATION", signed, "012344 012344 012334 011223 011223 012334"),
+        # Administrative processes: later, on the financial and legal criteria.
+        ("ADM-FACT", signed, "000011 001122 011233 012344 001122 012233"),
+        ("ACHATS-APPRO", signed, "000112 001123 001233 001234 000112 001233"),
+        ("PAIE-RH", signed, "000000 000000 000234 000134 000234 001234"),
+        ("IDV", submitted, "012334 012233 012334 000112 001223 012233"),
+        ("FINANCES", submitted, "000000 000000 000123 000123 000012 000122"),
+        ("DIM", draft, "000000 000011 000123 000123 000011 000112"),
+        # Support: later still, or never critical.
+        ("STANDARD", signed, "011222 012223 000111 000011 011222 122233"),
+        ("BIOMEDICAL", signed, "001223 001122 001122 000112 000011 012233"),
+        ("RESTAURATION", signed, "001122 001122 000112 000011 011222 122222"),
+        ("SURETE", draft, "001122 000111 011222 000011 011222 011222"),
+    ]:
+        b.bia(code, (status, levels))
+    # Imaging revises its signed-off BIA (new MRI, interventional scanner): version 2 in draft.
+    b.bia("IMAGERIE", (signed, "123444 234444 012233 012334 012334 123344"),
+          (draft, "234444 234444 012233 012334 123344 123344"))
+    # No BIA yet: BRANCARDAGE, COORDINATION, MED-RCB.
+    b.campaign("CH-MCS", "Campagne BIA 2026 – CH de Montclair-sur-Sauldre", -90, 45)
+    b.campaign("CH-LRM", "Campagne BIA 2026 – CH de Lormeaux-les-Bois", -120, -10)
+    b.campaign("HP-RCB", "Campagne BIA 2026 – Hôpital de proximité de Rochebrune", -30, 90)
+

@@ -1,15 +1,20 @@
 """Writing the demo GHT and the synthetic GHT. Atomic and audited, like every write.
 
-* :func:`demo_seed` writes the realistic demo (``data.py``) through the inventory and
-  organization services, so it obeys exactly the rules users obey (validation, cycle refusal,
-  one audit entry per change). It updates in place by code: running it again changes nothing.
+* :func:`demo_seed` writes the realistic demo (``data.py``) through the inventory,
+  organization and impact services, so it obeys exactly the rules users obey (validation, cycle
+  refusal, locked BIAs, one audit entry per change). It updates organizations, nodes and edges
+  in place by code: running it again changes nothing. A BIA's history is never rewritten: an
+  activity that has a BIA already keeps it as it is; campaigns are matched by organization and
+  name, and their dates, relative to the day of the first seeding, are not moved afterwards.
 * :func:`synthetic_seed` writes a synthetic GHT of N establishments (``synthetic.py``) with
-  ``bulk_create`` in batches and :func:`pcra.core.audit.record_many`: thousands of nodes and
-  edges in seconds. The definition is checked (codes, references, acyclicity) before writing.
+  ``bulk_create`` in batches and :func:`pcra.core.audit.record_many`: thousands of nodes, edges
+  and BIA levels in seconds. The definition is checked (codes, references, acyclicity) before
+  writing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,11 +22,21 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pcra.core import audit
 from pcra.demo import data, synthetic
-from pcra.demo.spec import GhtSpec
+from pcra.demo.spec import SIGNED_OFF, SUBMITTED, GhtSpec
+from pcra.impact.models import (
+    BiaCampaign,
+    BiaStatus,
+    BusinessImpactAnalysis,
+    ImpactCriterion,
+    ImpactHorizon,
+    ImpactLevel,
+    ImpactScale,
+)
 from pcra.inventory import selectors
 from pcra.inventory.models import Dependency, Node, NodeType
 from pcra.inventory.services import dependency_validate, node_create, node_update
@@ -58,6 +73,26 @@ class SeedResult:
             "components": nodes.get(NodeType.COMPONENT, 0),
             "dependencies": Dependency.objects.filter(top=self.ght).count(),
         }
+
+    def bia_totals(self) -> dict[str, int]:
+        """The status of each activity's current BIA version ("missing" without BIA), and the
+        number of BIA campaigns of the GHT."""
+        return bia_totals(self.ght)
+
+
+def bia_totals(ght: Organization) -> dict[str, int]:
+    current: dict[int, str] = {}
+    for activity_id, status in (BusinessImpactAnalysis.objects.filter(activity__top=ght)
+                                .order_by("activity_id", "-version")
+                                .values_list("activity_id", "status")):
+        current.setdefault(activity_id, status)
+    counts = Counter(current.values())
+    activities = Node.objects.filter(top=ght, node_type=NodeType.ACTIVITY).count()
+    org_ids = Organization.objects.filter(root=ght).values_list("pk", flat=True)
+    return {"signed_off": counts[BiaStatus.SIGNED_OFF], "submitted": counts[BiaStatus.SUBMITTED],
+            "draft": counts[BiaStatus.DRAFT], "missing": activities - len(current),
+            "campaigns": BiaCampaign.objects.filter(organization_id__in=[ght.pk, *org_ids])
+            .count()}
 
 
 # --- The realistic demo: through the services, updated in place ------------------------------
@@ -156,7 +191,72 @@ def demo_seed(*, spec: GhtSpec | None = None) -> SeedResult:
             dependency_validate(edge, adjacency=adjacency, codes=codes)
             edge.save()
             result.updated["dependencies"] += 1
+    _seed_bias(spec, top, nodes, orgs, result)
     return result
+
+
+def _demo_signer(top: Organization, result: SeedResult):
+    """The demo account that signs the BIAs off: no usable password (it cannot log in), an
+    administrator of the demo GHT only so that its signature is that of the direction."""
+    from django.contrib.auth import get_user_model
+
+    from pcra.accounts.models import Membership, Role
+
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=data.SIGNER["username"]).first()
+    if user is None:
+        user = user_model(**data.SIGNER)
+        user.set_unusable_password()
+        user.save()
+        result.created["users"] += 1
+    if not Membership.objects.filter(user=user, organization=top).exists():
+        Membership.objects.create(user=user, organization=top, role=Role.ADMIN)
+        result.created["memberships"] += 1
+    return user
+
+
+def _seed_bias(spec: GhtSpec, top: Organization, nodes: dict[str, Node],
+               orgs: dict[str, Organization], result: SeedResult) -> None:
+    """The BIA of the activities that have none yet, version by version through the impact
+    services (draft → submitted → signed off), then the campaigns that do not exist yet."""
+    from pcra.impact.services import (
+        bia_set_levels,
+        bia_sign_off,
+        bia_start,
+        bia_submit,
+        campaign_create,
+        scale_ensure,
+    )
+
+    if not spec.bias and not spec.campaigns:
+        return
+    scale_ensure(top=top)
+    signer = _demo_signer(top, result)
+    started = set(BusinessImpactAnalysis.objects.filter(activity__top=top)
+                  .values_list("activity_id", flat=True))
+    for item in spec.bias:
+        node = nodes[item.activity]
+        if node.pk in started:
+            continue
+        for version in item.versions:
+            bia = bia_start(activity=node)
+            bia_set_levels(bia=bia, levels=version.levels)
+            if version.status in (SUBMITTED, SIGNED_OFF):
+                bia_submit(bia=bia, user=signer)
+            if version.status == SIGNED_OFF:
+                bia_sign_off(bia=bia, user=signer)
+            result.created["bias"] += 1
+    today = timezone.localdate()
+    existing = set(BiaCampaign.objects.filter(organization__in=orgs.values())
+                   .values_list("organization_id", "name"))
+    for campaign in spec.campaigns:
+        org = orgs[campaign.organization]
+        if (org.pk, campaign.name) in existing:
+            continue
+        campaign_create(organization=org, name=campaign.name,
+                        starts_on=today + dt.timedelta(days=campaign.starts_in_days),
+                        due_on=today + dt.timedelta(days=campaign.due_in_days))
+        result.created["campaigns"] += 1
 
 
 # --- The synthetic GHT: bulk writes ---------------------------------------------------------
@@ -182,7 +282,7 @@ def _bulk_create(model, objects: list, progress: Callable[[str, int, int], None]
 
 def _foreign_references(top: Organization, org_ids: list[int]) -> list[str]:
     """Rows of other tables that point at the GHT's organizations or nodes (would block)."""
-    owned = {Node, Dependency, Organization}
+    owned = {Node, Dependency, Organization, ImpactScale, BusinessImpactAnalysis, BiaCampaign}
     found = []
     for model, ids in ((Organization, org_ids), (Node, Node.objects.filter(top=top))):
         for rel in model._meta.get_fields(include_hidden=True):
@@ -209,13 +309,45 @@ def _purge(top: Organization) -> Counter:
 
     for membership in Membership.objects.filter(organization_id__in=org_ids):
         membership.delete()  # audited by the signal handlers
-    edges = list(Dependency.objects.filter(top=top).select_related("source", "target"))
-    nodes = list(Node.objects.filter(top=top))
     kind_order = {OrganizationKind.ET: 0, OrganizationKind.EJ: 1, OrganizationKind.GHT: 2}
     orgs = sorted(Organization.objects.filter(pk__in=org_ids), key=lambda o: kind_order[o.kind])
-    for batch in _batches([*edges, *nodes, *orgs], 5000):
+    # Relations wired in memory: the audit entries need them, without a query per row.
+    org_by_id = {org.pk: org for org in orgs}
+    for org in orgs:
+        org.parent = org_by_id.get(org.parent_id) if org.parent_id else None
+    nodes = list(Node.objects.filter(top=top))
+    for node in nodes:
+        node.top = top
+        node.organization = org_by_id.get(node.organization_id) if node.organization_id else None
+    by_id = {node.pk: node for node in nodes}
+    edges = list(Dependency.objects.filter(top=top))
+    for edge in edges:
+        edge.source, edge.target = by_id[edge.source_id], by_id[edge.target_id]
+    # The BIA first (levels, versions, the scale, campaigns): they point at nodes and
+    # organizations.
+    bias = list(BusinessImpactAnalysis.objects.filter(activity__top=top))
+    for bia in bias:
+        bia.activity = by_id[bia.activity_id]
+    bia_by_id = {bia.pk: bia for bia in bias}
+    levels = list(ImpactLevel.objects.filter(bia__activity__top=top))
+    for level in levels:
+        level.bia = bia_by_id[level.bia_id]
+    scales = list(ImpactScale.objects.filter(top=top).select_related("top"))
+    scale_parts = [*ImpactCriterion.objects.filter(scale__top=top).select_related("scale"),
+                   *ImpactHorizon.objects.filter(scale__top=top).select_related("scale")]
+    campaigns = list(BiaCampaign.objects.filter(organization_id__in=org_ids))
+    impact = [*levels, *bias, *scale_parts, *scales, *campaigns]
+    for batch in _batches([*impact, *edges, *nodes, *orgs], 5000):
         audit.record_many(audit.Change("delete", obj, audit.snapshot(obj), None)
                           for obj in batch)
+    for queryset in (ImpactLevel.objects.filter(bia__activity__top=top),
+                     BusinessImpactAnalysis.objects.filter(activity__top=top),
+                     ImpactCriterion.objects.filter(scale__top=top),
+                     ImpactHorizon.objects.filter(scale__top=top),
+                     ImpactScale.objects.filter(top=top),
+                     BiaCampaign.objects.filter(organization_id__in=org_ids)):
+        # Audited above, in bulk, rather than one signal per row.
+        queryset._raw_delete(queryset.db)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {quote(Dependency._meta.db_table)} WHERE top_id = %s",
@@ -227,7 +359,8 @@ def _purge(top: Organization) -> Counter:
                        [top.pk])
     deleted = Counter(PLURAL[node.node_type] for node in nodes)
     deleted.update({"organizations": len(orgs), "dependencies": len(edges)})
-    return deleted
+    deleted.update({"bias": len(bias), "campaigns": len(campaigns)})
+    return +deleted
 
 
 @transaction.atomic
@@ -270,4 +403,58 @@ def synthetic_seed(*, scale: int, seed: int = 1, replace: bool = False,
              for e in spec.edges]
     _bulk_create(Dependency, edges, progress, "dependencies")
     result.created["dependencies"] = len(edges)
+    _bulk_bias(spec, top, nodes, progress, result)
     return result
+
+
+#: who signs the synthetic BIAs off (no account: the name is kept with the signature)
+SYNTHETIC_SIGNER = "Direction (synthétique)"
+
+
+def _bulk_bias(spec: GhtSpec, top: Organization, nodes: dict[str, Node],
+               progress: Callable[[str, int, int], None] | None, result: SeedResult) -> None:
+    """The synthetic BIAs in their final state, written in bulk and audited with
+    ``record_many``; a signed-off version keeps what was signed as ``bia_sign_off`` does."""
+    from pcra.impact import rules
+    from pcra.impact.selectors import scale_data
+    from pcra.impact.services import scale_ensure
+
+    if not spec.bias:
+        return
+    scale = scale_ensure(top=top)
+    criteria = dict(scale.criteria.values_list("code", "id"))
+    horizons = dict(scale.horizons.values_list("code", "id"))
+    rule_scale = scale_data(top_id=top.pk).rule_scale
+    now = timezone.now()
+    bias, levels = [], []
+    for item in spec.bias:
+        node = nodes[item.activity]
+        for number, version in enumerate(item.versions, start=1):
+            bia = BusinessImpactAnalysis(activity=node, version=number, status=version.status)
+            if version.status in (SUBMITTED, SIGNED_OFF):
+                bia.submitted_at = now
+            if version.status == SIGNED_OFF:
+                computed = rules.dmia_hours(version.levels, rule_scale)
+                dmia, source = rules.effective_dmia(computed, node.declared_dmia_hours)
+                bia.signed_off_at = now
+                bia.signed_off_by_name = SYNTHETIC_SIGNER
+                bia.signoff = {
+                    "activity": node.code, "version": number,
+                    "levels": [[c, h, lv] for (c, h), lv in sorted(version.levels.items())],
+                    "pdma_hours": _float(node.pdma_hours),
+                    "declared_dmia_hours": _float(node.declared_dmia_hours),
+                    "declared_dmia_reason": node.declared_dmia_reason,
+                    "dmia_hours": dmia, "dmia_source": source,
+                    "signed_off_at": now.isoformat(), "signed_off_by": SYNTHETIC_SIGNER,
+                }
+            bias.append(bia)
+            levels += [ImpactLevel(bia=bia, criterion_id=criteria[c], horizon_id=horizons[h],
+                                   level=level)
+                       for (c, h), level in sorted(version.levels.items())]
+    _bulk_create(BusinessImpactAnalysis, bias, progress, "BIA")
+    _bulk_create(ImpactLevel, levels, progress, "impact levels")
+    result.created["bias"] = len(bias)
+
+
+def _float(value) -> float | None:
+    return float(value) if value is not None else None

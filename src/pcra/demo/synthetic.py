@@ -8,6 +8,12 @@ suppliers); :func:`generate` asserts it for every edge it makes.
 Sizes (see ``PER_ET`` and ``SHARED``): about 156 applications and components and 680 edges per
 establishment, plus a shared data centre of about 120 nodes, so N = 20 gives about 3,200
 applications and components and 13,000 edges. Pure Python, no Django import.
+
+Every activity has a BIA (:func:`_bias`, drawn from its own random stream so that the graph of a
+given seed does not change): a full grid of levels that never decrease over time, whose DMIA
+horizon depends on the nature of the activity (care early, platforms within a day,
+administration later, support late or never); about 80 % signed off, 10 % submitted, 10 % in
+draft.
 """
 
 from __future__ import annotations
@@ -15,7 +21,22 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from pcra.demo.spec import ACTIVITY, APPLICATION, COMPONENT, EdgeSpec, GhtSpec, NodeSpec, OrgSpec
+from pcra.demo.spec import (
+    ACTIVITY,
+    APPLICATION,
+    BIA_CRITERIA,
+    BIA_HORIZONS,
+    COMPONENT,
+    DRAFT,
+    SIGNED_OFF,
+    SUBMITTED,
+    BiaSpec,
+    BiaVersionSpec,
+    EdgeSpec,
+    GhtSpec,
+    NodeSpec,
+    OrgSpec,
+)
 from pcra.demo.spec import hours as h
 from pcra.organizations.finess import with_check_digit
 
@@ -97,6 +118,7 @@ def generate(scale: int, seed: int = 1) -> GhtSpec:
     shared = _shared(gen)
     for i in range(1, scale + 1):
         _establishment(gen, i, shared)
+    _bias(gen.spec, random.Random(f"pcra-synthetic-bia/{scale}/{seed}"))
     return gen.spec
 
 
@@ -309,3 +331,45 @@ def _establishment(gen: _Gen, i: int, shared: dict) -> None:
             gen.group(code, "lan", cores)
         if rng.random() < 0.1:
             gen.edge(code, rng.choice(people))
+
+
+#: the criterion that reaches the threshold first, by nature of activity
+PRIMARY = {"soins": "securite_patients", "plateau_technique": "continuite_soins",
+           "administratif": "financier", "support": "organisation"}
+#: weights of the DMIA horizon (1 h … 1 month, then none: not critical), by nature
+REACH = {"soins": (35, 25, 20, 10, 5, 0, 5), "plateau_technique": (10, 35, 35, 10, 5, 0, 5),
+         "administratif": (0, 0, 10, 35, 35, 10, 10), "support": (0, 0, 5, 15, 30, 20, 30)}
+STATUS_WEIGHTS = ((SIGNED_OFF, 80), (SUBMITTED, 10), (DRAFT, 10))
+
+
+def _curve(rng: random.Random, reach: int | None, primary: bool) -> list[int]:
+    """Levels at each horizon, never decreasing; below the threshold (3) before ``reach``;
+    the primary criterion reaches it at ``reach``."""
+    level, out = rng.choice([0, 0, 1]), []
+    for index in range(len(BIA_HORIZONS)):
+        if index:
+            level = min(4, level + rng.choice([0, 0, 1]))
+        if primary and index == reach:
+            level = max(level, rng.choice([3, 3, 4]))
+        if reach is None or index < reach:
+            level = min(level, 2)
+        out.append(level)
+    return out
+
+
+def _bias(spec: GhtSpec, rng: random.Random) -> None:
+    horizons = [*range(len(BIA_HORIZONS)), None]
+    statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
+    for node in spec.nodes:
+        if node.node_type != ACTIVITY:
+            continue
+        kind = node.fields["activity_kind"]
+        reach = rng.choices(horizons, weights=REACH[kind])[0]
+        levels = {}
+        for criterion in BIA_CRITERIA:
+            curve = _curve(rng, reach, criterion == PRIMARY[kind])
+            levels.update({(criterion, horizon): level
+                           for horizon, level in zip(BIA_HORIZONS, curve, strict=True)})
+        status = rng.choices(statuses, weights=weights)[0]
+        spec.bias.append(BiaSpec(node.code, [BiaVersionSpec(status, levels)]))
+

@@ -6,7 +6,8 @@ User guide
 A workbook is an Excel ``.xlsx`` file, or a folder (or ``.zip``) of CSV files with one file per
 sheet named after the sheet (``Etablissements.csv`` or ``organizations.csv``). Sheets, in
 order: **Etablissements** (organizations), **Activites** (activities), **Applications**
-(applications), **Composants** (components), **Dependances** (dependencies). Row 1 holds the
+(applications), **Composants** (components), **Dependances** (dependencies), **Impacts**
+(bia: the business impact analysis, see below). Row 1 holds the
 headers: the French label or the English key of each column, in any case, with or without
 accents (``Poids d'activité``, ``poids d'activite`` and ``activity_weight`` are the same
 column). The order of columns does not matter. ``pcra export_workbook --template PATH`` writes
@@ -52,6 +53,34 @@ Importing:
 * **Rights.** In the web interface, changing a row needs an editor or administrator role on its
   establishment; shared nodes and new establishments need that role on the GHT itself.
 
+The Impacts sheet (BIA)
+-----------------------
+
+One row per activity and criterion: **Activité** (activity code), **Critère** (criterion code:
+``securite_patients``, ``continuite_soins``, ``juridique``, ``financier``, ``image``,
+``organisation``; the criterion's label as pcra shows it, in French or English, is accepted
+too; codes and labels in any case, with or without accents: ``Continuité_Soins``,
+``patient safety``), then one column per horizon: **1h**, **4h**,
+**24h**, **72h**, **1sem**, **1mois** (keys ``h1``, ``h4``, ``h24``, ``h72``, ``w1``, ``m1``),
+each holding the impact level of an interruption that lasted that long: 0 none, 1 minor,
+2 significant, 3 serious, 4 critical (a drop-down in the template). A GHT whose impact scale has
+other horizons exchanges them as extra columns headed by the horizon's code.
+
+* A level is a whole number from 0 to 4; ``5``, ``x``, ``2.5`` or ``-1`` is an error naming the
+  cell, and nothing changes. An empty cell clears the level; an absent column leaves it as is.
+* The levels go into the activity's **current draft** BIA; an activity without BIA gets a
+  version 1 draft. When the activity's latest BIA is submitted or signed off, a row that changes
+  a level is refused ("start a new version": the BIA page does that); a row that changes
+  nothing is fine, so re-importing an export changes nothing.
+* The DMIA is computed from the levels (the earliest horizon at which a criterion reaches the
+  threshold, 3 by default); the PDMA and a declared DMIA with its justification are columns of
+  the Activites sheet, locked as well while the BIA is submitted or signed off.
+* Rights: changing a row needs an editor or administrator role on the activity's establishment.
+* The export holds every activity (sorted by code) times every criterion (in the scale's
+  order), with the levels in force: those of the latest signed-off version, else of the current
+  version (a draft being revised does not show until it is signed off); empty cells where
+  nothing is assessed, so the sheet is also the grid to fill in.
+
 Exporting writes the same sheets with French headers, rows sorted by code (dependencies by
 source then target), numbers as numbers, free attributes as extra columns, plus the *Aide*
 sheet (ignored on import). CSV exports are UTF-8 (with a byte-order mark), ``;``-separated,
@@ -73,6 +102,7 @@ from django.utils.translation import gettext_lazy as _
 from pcra.inventory.models import ActivityKind, ComponentKind, Hosting, NodeType
 from pcra.organizations.models import OrganizationKind
 from pcra.workbook.handlers.dependencies import DependencyHandler
+from pcra.workbook.handlers.impacts import ImpactHandler, level_columns
 from pcra.workbook.handlers.nodes import NodeHandler
 from pcra.workbook.handlers.organizations import OrganizationHandler
 from pcra.workbook.spec import Column, Kind, Sheet, register_sheet
@@ -194,5 +224,22 @@ DEPENDENCIES = register_sheet(Sheet(
         Column("redundancy_group", "Groupe de redondance",
                help=_("Dependencies of one source sharing a group are alternatives: one "
                       "suffices.")),
+    ),
+))
+
+IMPACTS = register_sheet(Sheet(
+    key="bia",
+    label="Impacts",
+    help=_("Business impact analysis: one row per activity and criterion, the impact level "
+           "(0 none, 1 minor, 2 significant, 3 serious, 4 critical) at each horizon. The levels "
+           "go into the activity's draft BIA."),
+    handler=ImpactHandler,
+    columns=(
+        Column("activity", "Activité", Kind.REF, required=True,
+               help=_("Code of the activity.")),
+        Column("criterion", "Critère", Kind.REF, required=True,
+               help=_("Impact criterion: securite_patients, continuite_soins, juridique, "
+                      "financier, image, organisation (or its label).")),
+        *level_columns(),
     ),
 ))

@@ -1,10 +1,11 @@
-"""`pcra seed_demo`: the demo GHT is big enough, valid, acyclic, audited, and its single
-points of failure tell a story.
+"""`pcra seed_demo`: the demo GHT is big enough, valid, acyclic, audited, its single points of
+failure tell a story, and its BIA campaign is realistic and in progress.
 
 The tests here share one seeding (about 2 s) and must not write: the audit-chain check counts
 on the module's entries being the only ones. Tests that write live in test_seed_demo_again.py.
 """
 
+import datetime as dt
 import io
 import json
 from collections import Counter
@@ -13,11 +14,24 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
+from pcra.accounts.models import Membership
 from pcra.core.audit import verify_chain
 from pcra.core.models import AuditEntry
 from pcra.demo import data
-from pcra.demo.tests.helpers import edges_by_code, seed, spec_edges, totals
+from pcra.demo.tests.helpers import (
+    SCALE_ENTRIES,
+    bia_entries,
+    curves,
+    edges_by_code,
+    graph_entries,
+    seed,
+    spec_edges,
+    totals,
+)
+from pcra.impact import selectors
+from pcra.impact.models import BiaCampaign, BusinessImpactAnalysis
 from pcra.inventory.graph import find_cycle
 from pcra.inventory.models import Dependency, Node
 from pcra.inventory.selectors import load_graph
@@ -102,9 +116,12 @@ def test_demo_graph_is_acyclic_and_audit_chain_holds(demo):
     pairs = Dependency.objects.filter(top=ght).values_list("source_id", "target_id")
     assert find_cycle(pairs) is None
     spec = data.build()
-    # one audit entry per object written
-    assert AuditEntry.objects.count() == 1 + len(spec.organizations) + len(spec.nodes) + len(
-        spec.edges)
+    # one audit entry per object written (and per BIA status change), nothing else
+    expected = graph_entries(spec) + SCALE_ENTRIES + bia_entries(spec) + Counter({
+        ("accounts.user", "create"): 1, ("accounts.membership", "create"): 1})
+    assert Counter(AuditEntry.objects.values_list("model", "action")) == expected
+    assert expected["impact.impactlevel", "create"] == 31 * 36 + 8
+    assert expected["impact.impactlevel", "update"] == 7  # imaging's version 2
     assert verify_chain().ok
 
 
@@ -155,3 +172,103 @@ def test_report_impact_on_the_demo(demo):
         "lost": ["NET-LIGNES-SECOURS", "TOIP"],
         "impacted_activities": sorted([*phone, "STANDARD"])}
     assert report("NET-CORE-1") == {"lost": ["NET-CORE-1"], "impacted_activities": []}
+
+
+def test_demo_bia_campaign_is_in_progress(demo):
+    ght, output = demo
+    from pcra.demo.services import bia_totals
+
+    assert bia_totals(ght) == {"signed_off": 23, "submitted": 4, "draft": 5, "missing": 3,
+                               "campaigns": 3}
+    assert output.splitlines()[2] == (
+        "BIA: 23 signed off, 4 submitted, 5 in draft, 3 activities without BIA; 3 BIA "
+        "campaigns.")
+    rows = {r.activity.code: r for r in selectors.bia_rows_of_top(top_id=ght.pk)}
+    by_status: dict[str, set] = {}
+    for code, row in rows.items():
+        by_status.setdefault(row.status, set()).add(code)
+    assert by_status["missing"] == {"BRANCARDAGE", "COORDINATION", "MED-RCB"}
+    assert by_status["submitted"] == {"IDV", "FINANCES", "SMR", "MED-LRM"}
+    assert by_status["draft"] == {"ENDOSCOPIE", "EHPAD", "DIM", "SURETE", "IMAGERIE"}
+    # Imaging revises its signed-off BIA: the draft version 2 is not in force yet.
+    imaging = rows["IMAGERIE"]
+    assert (imaging.current.version, imaging.effective.version,
+            imaging.effective.status) == (2, 1, "signed_off")
+    # The EHPAD's draft is half filled in.
+    assert len(rows["EHPAD"].levels) == 8
+
+
+def test_demo_bia_is_realistic(demo):
+    ght, _ = demo
+    rows = {r.activity.code: r for r in selectors.bia_rows_of_top(top_id=ght.pk)}
+    dmia = {code: (r.dmia_hours, r.dmia_source) for code, r in rows.items()}
+    computed = "computed"
+    assert dmia == {
+        # care: within the hour for the most critical, later for the others
+        "URG": (1.0, computed), "SAMU": (0.5, "declared"), "REA": (1.0, computed),
+        "MAT": (1.0, computed), "NEO": (1.0, computed), "CARDIO-USIC": (1.0, computed),
+        "URG-LRM": (1.0, computed), "DEPOT-SANG": (1.0, computed), "BLOC": (4.0, computed),
+        "ONCO": (24.0, computed), "MED-PAS": (24.0, computed), "MED-LRM": (24.0, computed),
+        "DIALYSE": (24.0, "declared"), "ENDOSCOPIE": (72.0, computed), "SMR": (72.0, computed),
+        "EHPAD": (72.0, computed), "CONSULT": (168.0, computed), "MED-RCB": (None, computed),
+        # medico-technical platforms: 4 h to 24 h (sterilisation has stocks)
+        "LABO": (4.0, computed), "IMAGERIE": (4.0, computed), "PUI": (24.0, computed),
+        "UPC": (24.0, computed), "STERILISATION": (72.0, computed),
+        # administration: 72 h to a month
+        "ADM-FACT": (72.0, computed), "IDV": (72.0, computed), "PAIE-RH": (120.0, "declared"),
+        "ACHATS-APPRO": (168.0, computed), "FINANCES": (720.0, computed),
+        "DIM": (720.0, computed),
+        # support: late or never
+        "STANDARD": (168.0, computed), "BIOMEDICAL": (168.0, computed),
+        "RESTAURATION": (None, computed), "SURETE": (None, computed),
+        "BRANCARDAGE": (None, computed), "COORDINATION": (None, computed)}
+    # What drives the DMIA: patient safety for critical care, money and law for payroll,
+    # billing and purchasing.
+    for code in ("URG", "SAMU", "REA", "MAT", "NEO", "DEPOT-SANG", "URG-LRM"):
+        assert rows[code].levels[("securite_patients", "h1")] >= 3, code
+    for code in ("ADM-FACT", "ACHATS-APPRO", "PAIE-RH", "FINANCES"):
+        assert max(curves(rows[code].levels)["securite_patients"]) < 3, code
+        assert max(curves(rows[code].levels)["financier"]) >= 3, code
+    # Levels never decrease over time.
+    for bia in BusinessImpactAnalysis.objects.filter(activity__top=ght).prefetch_related(
+            "levels__criterion", "levels__horizon"):
+        levels = {(lv.criterion.code, lv.horizon.code): lv.level for lv in bia.levels.all()}
+        for criterion, curve in curves(levels).items():
+            assert curve == sorted(curve), (bia, criterion)
+    # The computed DMIA the declarations override is longer for dialysis and payroll.
+    assert (rows["DIALYSE"].computed_dmia_hours, rows["PAIE-RH"].computed_dmia_hours) == (
+        72.0, 168.0)
+    assert {r.activity.code: r.pdma_hours for r in rows.values()
+            if r.activity.code in ("URG", "SAMU", "PAIE-RH")} == {
+        "URG": 1.0, "SAMU": 0.5, "PAIE-RH": 24.0}
+
+
+def test_demo_bias_are_signed_by_a_direction_account_that_cannot_log_in(demo):
+    ght, _ = demo
+    signed = BusinessImpactAnalysis.objects.filter(activity__top=ght, status="signed_off")
+    assert signed.count() == 24  # 23 activities, and imaging's version 1
+    assert set(signed.values_list("signed_off_by__username", "signed_off_by_name")) == {
+        ("direction.demo", "Direction générale (démo)")}
+    signer = signed.first().signed_off_by
+    assert not signer.has_usable_password() and signer.email == ""
+    assert set(Membership.objects.filter(user=signer).values_list(
+        "organization__code", "role")) == {("GHT-VDS", "admin")}
+    # What was signed is kept with the signature.
+    urg = signed.get(activity__code="URG")
+    assert (urg.signoff["dmia_hours"], urg.signoff["dmia_source"], urg.signoff["pdma_hours"],
+            len(urg.signoff["levels"])) == (1.0, "computed", 1.0, 36)
+
+
+def test_demo_has_one_campaign_per_legal_entity_one_past_due(demo):
+    ght, _ = demo
+    today = timezone.localdate()
+    campaigns = {c.organization.code: (c.name, c.starts_on - today, c.due_on - today)
+                 for c in BiaCampaign.objects.select_related("organization")}
+    days = dt.timedelta
+    assert campaigns == {
+        "CH-MCS": ("Campagne BIA 2026 – CH de Montclair-sur-Sauldre", days(-90), days(45)),
+        "CH-LRM": ("Campagne BIA 2026 – CH de Lormeaux-les-Bois", days(-120), days(-10)),
+        "HP-RCB": ("Campagne BIA 2026 – Hôpital de proximité de Rochebrune", days(-30),
+                   days(90))}
+    assert [c for c, (_name, _start, due) in campaigns.items() if due < days(0)] == ["CH-LRM"]
+

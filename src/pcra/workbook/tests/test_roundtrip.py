@@ -61,12 +61,12 @@ def test_export_import_export_is_identical(tmp_path):
     assert report.errors == []
     assert {s.label: (s.created, s.updated, s.unchanged) for s in report.sheets} == {
         "Etablissements": (4, 0, 0), "Activites": (2, 0, 0), "Applications": (2, 0, 0),
-        "Composants": (4, 0, 0), "Dependances": (8, 0, 0)}
+        "Composants": (4, 0, 0), "Dependances": (8, 0, 0), "Impacts": (0, 0, 12)}
     assert {i.column for i in report.notices} == {"Criticité", "Contrat"}
     second = workbook_export(path=tmp_path / "second.xlsx")
     first_values, second_values = read_values(first), read_values(second)
     assert list(first_values) == ["Etablissements", "Activites", "Applications", "Composants",
-                                  "Dependances", "Aide"]
+                                  "Dependances", "Impacts", "Aide"]
     assert first_values == second_values
     assert first_values["Dependances"] == [
         ("Source", "Cible", "Autonomie en mode dégradé (h)", "Groupe de redondance"),
@@ -84,7 +84,7 @@ def test_export_import_export_is_identical(tmp_path):
         ("ET-R2", "Site Sud", "ET", "EJ-R", Organization.objects.get(code="ET-R2").finess, 0),
         ("GHT-R", "GHT Rhône", "GHT", None, None, 100)]
     again = workbook_import(path=first)
-    assert again.totals() == {"created": 0, "updated": 0, "unchanged": 20}
+    assert again.totals() == {"created": 0, "updated": 0, "unchanged": 32}
 
 
 def test_csv_round_trip_is_identical(tmp_path):
@@ -92,19 +92,19 @@ def test_csv_round_trip_is_identical(tmp_path):
     first = workbook_export(path=tmp_path / "first")
     assert sorted(p.name for p in first.iterdir()) == [
         "Activites.csv", "Applications.csv", "Composants.csv", "Dependances.csv",
-        "Etablissements.csv"]
+        "Etablissements.csv", "Impacts.csv"]
     empty_database()
     report = workbook_import(path=first)
     assert report.errors == [] and report.totals()["created"] == 20
     second = workbook_export(path=tmp_path / "second", csv=True)
     for name in ("Activites.csv", "Applications.csv", "Composants.csv", "Dependances.csv",
-                 "Etablissements.csv"):
+                 "Etablissements.csv", "Impacts.csv"):
         assert (second / name).read_bytes() == (first / name).read_bytes(), name
     assert (first / "Dependances.csv").read_text(encoding="utf-8-sig").splitlines()[:3] == [
         "Source;Cible;Autonomie en mode dégradé (h);Groupe de redondance",
         "ADM;DPI;;", "ADM;GAM;24;"]
     assert workbook_import(path=first).totals() == {"created": 0, "updated": 0,
-                                                    "unchanged": 20}
+                                                    "unchanged": 32}
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):

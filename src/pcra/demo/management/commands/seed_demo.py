@@ -1,8 +1,15 @@
 """`pcra seed_demo [--scale N [--seed S] [--replace]] [--json]`.
 
 Without ``--scale``: the demo GHT (``GHT-VDS``), created or brought back to its definition in
-place; safe to run again. With ``--scale N``: the synthetic GHT ``SYN-N`` of N establishments
-for load tests; an existing one is left alone unless ``--replace``.
+place; safe to run again. It comes with its BIA campaign: most BIAs signed off (by the demo
+account ``direction.demo``, which cannot log in), some submitted or in draft, a few missing,
+and one campaign per legal entity. With ``--scale N``: the synthetic GHT ``SYN-N`` of N
+establishments for load tests, every activity with a BIA (mostly signed off); an existing one
+is left alone unless ``--replace``.
+
+``--json`` prints ``{"ght", "status", "seconds", "totals", "bia", "created", "updated",
+"deleted"}`` where ``bia`` counts the activities by status of their current BIA version
+(``signed_off``, ``submitted``, ``draft``, ``missing``) and the GHT's ``campaigns``.
 """
 
 from __future__ import annotations
@@ -35,6 +42,11 @@ def _scale(value: str) -> int:
 def _counts_text(totals: dict[str, int]) -> str:
     return _("%(organizations)d organizations, %(activities)d activities, %(applications)d "
              "applications, %(components)d components, %(dependencies)d dependencies") % totals
+
+
+def _bia_text(bia: dict[str, int]) -> str:
+    return _("BIA: %(signed_off)d signed off, %(submitted)d submitted, %(draft)d in draft, "
+             "%(missing)d activities without BIA; %(campaigns)d BIA campaigns.") % bia
 
 
 class Command(BaseCommand):
@@ -70,6 +82,7 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from exc
         elapsed = time.perf_counter() - started
         totals = result.totals()
+        bia = result.bia_totals()
         changes = sum(result.created.values()) + sum(result.updated.values())
         status = result.status
         if status == "updated" and changes == 0:
@@ -77,7 +90,7 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps({
                 "ght": result.ght.code, "status": status, "seconds": round(elapsed, 3),
-                "totals": totals, "created": dict(result.created),
+                "totals": totals, "bia": bia, "created": dict(result.created),
                 "updated": dict(result.updated), "deleted": dict(result.deleted)},
                 sort_keys=True))
             return
@@ -95,6 +108,7 @@ class Command(BaseCommand):
         self.stdout.write(messages[status] % values)
         if scale is None:
             self._describe_single_points_of_failure(result.ght)
+        self.stdout.write(_bia_text(bia))
 
     def _describe_single_points_of_failure(self, ght) -> None:
         graph = load_graph(top_id=ght.pk)
