@@ -13,6 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pcra.core import audit
+from pcra.core.models import AuditAction
 from pcra.impact import defaults
 from pcra.impact.models import (
     BiaCampaign,
@@ -112,9 +114,10 @@ def bia_start(*, activity: Node) -> BusinessImpactAnalysis:
     version = (activity.bias.aggregate(v=Max("version"))["v"] or 0) + 1
     bia = BusinessImpactAnalysis.objects.create(activity=activity, version=version)
     if current is not None:
-        ImpactLevel.objects.bulk_create([
+        copies = ImpactLevel.objects.bulk_create([
             ImpactLevel(bia=bia, criterion_id=c, horizon_id=h, level=lv)
             for c, h, lv in current.levels.values_list("criterion_id", "horizon_id", "level")])
+        _audit_created(copies)
         bia.notes = current.notes
         bia.save(update_fields=["notes"])
     return bia
@@ -148,20 +151,32 @@ def bia_set_levels(*, bia: BusinessImpactAnalysis,
     if errors:
         raise ValidationError(errors)
     existing = {(lv.criterion_id, lv.horizon_id): lv for lv in bia.levels.all()}
+    created, updated = [], []
     for (crit_code, hor_code), level in levels.items():
         key = (criteria[crit_code].pk, horizons[hor_code].pk)
         current = existing.get(key)
         if level is None:
             if current is not None:
-                current.delete()
+                current.delete()  # audited by the signals
         elif current is None:
-            ImpactLevel.objects.create(bia=bia, criterion_id=key[0], horizon_id=key[1],
-                                       level=level)
+            created.append(ImpactLevel(bia=bia, criterion_id=key[0], horizon_id=key[1],
+                                       level=level))
         elif current.level != level:
+            updated.append((current, audit.snapshot(current)))
             current.level = level
-            current.save(update_fields=["level"])
+    # A grid is saved in a few statements (not one per cell), and audited all the same.
+    _audit_created(ImpactLevel.objects.bulk_create(created))
+    if updated:
+        ImpactLevel.objects.bulk_update([lv for lv, _before in updated], ["level"])
+        audit.record_many([audit.Change(AuditAction.UPDATE, lv, before, audit.snapshot(lv))
+                           for lv, before in updated])
     bia.save(update_fields=["updated_at"])
     return bia
+
+
+def _audit_created(levels: list[ImpactLevel]) -> None:
+    audit.record_many([audit.Change(AuditAction.CREATE, lv, None, audit.snapshot(lv))
+                       for lv in levels])
 
 
 def bia_missing_cells(*, bia: BusinessImpactAnalysis) -> list[Cell]:

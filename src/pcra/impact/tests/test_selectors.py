@@ -80,3 +80,21 @@ def test_readiness_exact(hospital):
     assert r.gap(ids["URG"]) == 14.0
     assert r.achieved[ids["PAIE"]].rto_hours == 21.0
     assert r.gap(ids["PAIE"]) == -51.0
+
+
+def test_every_level_change_is_audited_including_copies_of_a_new_version(hospital):
+    from pcra.core.audit import verify_chain
+    from pcra.core.models import AuditEntry
+    from pcra.impact.models import ImpactLevel
+
+    w, n = hospital
+    count = AuditEntry.objects.filter(model="impact.impactlevel", action="create").count()
+    assert count == ImpactLevel.objects.count() == 72  # two complete grids of 36 cells
+    v2 = bia_start(activity=n["URG"])  # URG is signed off: a new version copies its 36 levels
+    assert v2.version == 2
+    assert AuditEntry.objects.filter(model="impact.impactlevel", action="create").count() == 108
+    bia_set_levels(bia=v2, levels={("securite_patients", "h1"): 4, ("image", "m1"): None})
+    changes = list(AuditEntry.objects.filter(model="impact.impactlevel")
+                   .order_by("-id").values_list("action", flat=True)[:2])
+    assert sorted(changes) == ["delete", "update"]
+    assert verify_chain().ok
