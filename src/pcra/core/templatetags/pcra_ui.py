@@ -39,6 +39,13 @@ NAV = [
         (_("Dependency graph"), "graph:index", "graph", False),
         (_("Single points of failure"), "graph:spof", "spof", False),
     ]),
+    (_("Business impact"), [
+        (_("Impact analysis (BIA)"), "impact:index", "warning", False),
+        (_("BIA campaigns"), "impact:campaign_list", "audit", False),
+        (_("Impact scale"), "impact:scale", "edit", False),
+        # Shown once its page exists (built with the readiness report).
+        (_("Readiness"), "impact:readiness", "spof", False),
+    ]),
     (_("Data"), [
         (_("Import / export"), "workbook:import", "workbook", False),
         (_("Audit log"), "audit:list", "audit", True),
@@ -81,6 +88,18 @@ def main_nav(context) -> list[tuple[Any, list[NavItem]]]:
         sections = [(t, [NavItem(i.label, i.url, i.icon, i is best) for i in items])
                     for t, items in sections]
     return sections
+
+
+@register.simple_tag
+def bia_summary(node: Any) -> Any:
+    """The BIA summary of an activity (None for other nodes), for the activity's sheet.
+
+    The node was read through a selector scoped by the user; the BIA follows the node."""
+    if getattr(node, "node_type", None) != "activity":
+        return None
+    from pcra.impact.views import activity_summary
+
+    return activity_summary(node)
 
 
 @register.simple_tag
