@@ -61,6 +61,7 @@ def bia_entries(spec) -> Counter:
         previous: dict = {}
         for version in bia.versions:
             entries["impact.businessimpactanalysis", "create"] += 1
+            entries["impact.impactlevel", "create"] += len(previous)  # the copied levels
             for cell, level in version.levels.items():
                 if cell not in previous:
                     entries["impact.impactlevel", "create"] += 1

@@ -120,7 +120,8 @@ def test_demo_graph_is_acyclic_and_audit_chain_holds(demo):
     expected = graph_entries(spec) + SCALE_ENTRIES + bia_entries(spec) + Counter({
         ("accounts.user", "create"): 1, ("accounts.membership", "create"): 1})
     assert Counter(AuditEntry.objects.values_list("model", "action")) == expected
-    assert expected["impact.impactlevel", "create"] == 31 * 36 + 8
+    # 31 complete grids, imaging's version 2 (a copy of its 36 levels), a half-filled draft
+    assert expected["impact.impactlevel", "create"] == 31 * 36 + 36 + 8
     assert expected["impact.impactlevel", "update"] == 7  # imaging's version 2
     assert verify_chain().ok
 
