@@ -10,6 +10,15 @@ from pcra.inventory.services import register_node_lock
 BIA_FIELDS = frozenset({"pdma_hours", "declared_dmia_hours", "declared_dmia_reason"})
 
 
+def lock_message(*, code: str, version: int, status: str) -> str:
+    """Why a submitted or signed-off BIA cannot change, and what to do instead."""
+    if status == "submitted":
+        return _("The BIA of %(code)s (version %(version)d) is submitted: return it to draft "
+                 "to change it.") % {"code": code, "version": version}
+    return _("The BIA of %(code)s (version %(version)d) is signed off: start a new version "
+             "to change it.") % {"code": code, "version": version}
+
+
 def signed_off_bia_lock(node, changed: set[str]) -> dict[str, list[str]]:
     """Refuse changes of BIA fields while the activity's latest BIA is submitted or signed off."""
     touched = changed & BIA_FIELDS
@@ -21,9 +30,7 @@ def signed_off_bia_lock(node, changed: set[str]) -> dict[str, list[str]]:
               .order_by("-version").values_list("version", "status").first())
     if latest is None or latest[1] == BiaStatus.DRAFT:
         return {}
-    message = _("The BIA of %(code)s (version %(version)d) is %(status)s: start a new version "
-                "to change it.") % {"code": node.code, "version": latest[0],
-                                    "status": BiaStatus(latest[1]).label.lower()}
+    message = lock_message(code=node.code, version=latest[0], status=latest[1])
     return {name: [message] for name in sorted(touched)}
 
 

@@ -138,6 +138,12 @@ def _bia_rows(activities: list[Node], scales: dict[int, ScaleData]) -> list[Acti
     return rows
 
 
+def bia_row_of(*, activity: Node, scale: ScaleData | None = None) -> ActivityBia:
+    """The BIA of one activity (the caller has checked the user may see it)."""
+    scale = scale or scale_data(top_id=activity.top_id)
+    return _bia_rows([activity], {activity.top_id: scale})[0]
+
+
 def bia_rows_visible_to(*, user, organization_ids: set[int] | None = None) -> list[ActivityBia]:
     """The BIA of every activity the user may see (optionally of some organizations)."""
     qs = nodes_visible_to(user=user, node_type=NodeType.ACTIVITY).order_by("code")

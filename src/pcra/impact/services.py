@@ -245,6 +245,32 @@ def _num(value):
     return float(value) if value is not None else None
 
 
+@transaction.atomic
+def bia_set_notes(*, bia: BusinessImpactAnalysis, notes: str) -> None:
+    if bia.is_locked:
+        raise ValidationError(_("This BIA is %(status)s: it can no longer be changed.")
+                              % {"status": bia.get_status_display().lower()})
+    notes = (notes or "").strip()
+    if bia.notes != notes:
+        bia.notes = notes
+        bia.save(update_fields=["notes", "updated_at"])
+
+
+@transaction.atomic
+def criteria_update(*, scale_id: int, changes: dict[int, tuple[str, list[str]]]) -> None:
+    """Rename criteria and rewrite what their levels mean: {criterion id: (label, 5 texts)}."""
+    for criterion in ImpactCriterion.objects.filter(scale_id=scale_id):
+        if criterion.id not in changes:
+            continue
+        label, descriptions = changes[criterion.id]
+        if not label:
+            raise ValidationError(_("Every criterion needs a label."))
+        if criterion.label != label or list(criterion.level_descriptions or []) != descriptions:
+            criterion.label = label
+            criterion.level_descriptions = descriptions
+            criterion.save(update_fields=["label", "level_descriptions"])
+
+
 # --- campaigns ------------------------------------------------------------------------------
 
 

@@ -42,7 +42,6 @@ from pcra.impact.models import (
     BiaCampaign,
     BiaStatus,
     BusinessImpactAnalysis,
-    ImpactCriterion,
     ImpactLevel,
     ImpactScale,
 )
@@ -156,7 +155,7 @@ def activity_summary(activity: Node) -> Summary:
     """The BIA summary of one activity the caller has already checked the user may see."""
     # A public one-activity selector (``selectors.bia_row_of``) would be the right door.
     scale = selectors.scale_data(top_id=activity.top_id)
-    row = selectors._bia_rows([activity], {activity.top_id: scale})[0]
+    row = selectors.bia_row_of(activity=activity, scale=scale)
     return Summary(row, scale)
 
 
@@ -359,7 +358,7 @@ def set_levels(request: HttpRequest, uuid) -> HttpResponse:
             with transaction.atomic():
                 services.bia_set_levels(bia=bia, levels=form.levels())
                 if form.has_notes:
-                    _bia_set_notes(bia=bia, notes=form.cleaned_data["notes"])
+                    services.bia_set_notes(bia=bia, notes=form.cleaned_data["notes"])
         except ValidationError as exc:
             errors = list(exc.messages)
     if not errors and not is_htmx(request):
@@ -777,7 +776,7 @@ def scale(request: HttpRequest) -> HttpResponse:
                 services.scale_update(scale=ImpactScale.objects.get(pk=data.id),
                                       threshold=form.cleaned_data["threshold"],
                                       criticality_classes=form.classes())
-                _criteria_update(scale_id=data.id, changes=form.criteria())
+                services.criteria_update(scale_id=data.id, changes=form.criteria())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -789,33 +788,3 @@ def scale(request: HttpRequest) -> HttpResponse:
         "classes": [(format_hours(b) if b is not None else "", name, f"crit-{min(i, 5)}")
                     for i, (b, name) in enumerate(data.classes, start=1)],
     })
-
-
-# --- Writes that have no service yet --------------------------------------------------------------
-# Both belong in pcra.impact.services (``bia_set_notes``, ``criterion_update``); they are kept
-# small, atomic and audited (model signals) until then.
-
-
-@transaction.atomic
-def _bia_set_notes(*, bia: BusinessImpactAnalysis, notes: str) -> None:
-    if bia.is_locked:
-        raise ValidationError(_("This BIA is %(status)s: it can no longer be changed.")
-                              % {"status": bia.get_status_display().lower()})
-    notes = (notes or "").strip()
-    if bia.notes != notes:
-        bia.notes = notes
-        bia.save(update_fields=["notes", "updated_at"])
-
-
-@transaction.atomic
-def _criteria_update(*, scale_id: int, changes: dict[int, tuple[str, list[str]]]) -> None:
-    for criterion in ImpactCriterion.objects.filter(scale_id=scale_id):
-        if criterion.id not in changes:
-            continue
-        label, descriptions = changes[criterion.id]
-        if not label:
-            raise ValidationError(_("Every criterion needs a label."))
-        if criterion.label != label or list(criterion.level_descriptions or []) != descriptions:
-            criterion.label = label
-            criterion.level_descriptions = descriptions
-            criterion.save(update_fields=["label", "level_descriptions"])

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from pcra.core import audit
 from pcra.core.models import AuditAction
 from pcra.impact import defaults
+from pcra.impact.locks import lock_message
 from pcra.impact.models import BiaStatus, BusinessImpactAnalysis, ImpactLevel, ImpactScale
 from pcra.inventory.models import Node, NodeType
 from pcra.workbook import values
@@ -285,10 +286,8 @@ class ImpactHandler(SheetHandler):
             action = "created" if plan.bia is None else "updated"
             if plan.bia is not None and plan.bia.status != BiaStatus.DRAFT:
                 ctx.error(data.name, row.number, changed[0],
-                          _("The BIA of %(code)s (version %(version)d) is %(status)s: start a "
-                            "new version to change it.")
-                          % {"code": node.code, "version": plan.bia.version,
-                             "status": BiaStatus(plan.bia.status).label.lower()})
+                          lock_message(code=node.code, version=plan.bia.version,
+                                       status=plan.bia.status))
             if not ctx.may_write(node.organization):
                 ctx.error(data.name, row.number, data.header("activity"),
                           ctx.write_denied(node.code, node.organization))

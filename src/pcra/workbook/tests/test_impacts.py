@@ -212,8 +212,11 @@ def test_a_locked_bia_refuses_changes_but_not_unchanged_rows(tmp_path, acts, sta
     before, bias = db_state(), bia_state()
     report = run(tmp_path, [*unchanged, ["URG", "financier", 0, 1, 2, 2, 4, 4],
                             ["URG", "juridique", 0, 1, 2, 2, 3, None]])
-    label = {"signed_off": "signed off", "submitted": "submitted"}[status]
-    message = f"The BIA of URG (version 1) is {label}: start a new version to change it."
+    message = {
+        "signed_off": "The BIA of URG (version 1) is signed off: start a new version to change "
+                      "it.",
+        "submitted": "The BIA of URG (version 1) is submitted: return it to draft to change it.",
+    }[status]
     assert errors_of(report) == {("Impacts", 4, "1sem", message),
                                  ("Impacts", 5, "1mois", message)}
     assert (db_state(), bia_state()) == (before, bias)
