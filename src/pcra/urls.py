@@ -8,6 +8,7 @@ urlpatterns = [
     path("inventory/", include("pcra.inventory.urls")),
     path("graph/", include("pcra.inventory.graph_urls")),
     path("bia/", include("pcra.impact.urls")),
+    path("readiness/", include("pcra.impact.readiness_urls")),
     path("audit/", include("pcra.core.audit_urls")),
     path("workbook/", include("pcra.workbook.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
