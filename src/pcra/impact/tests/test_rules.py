@@ -220,10 +220,11 @@ def test_capability_best_alternative_inside_a_group_and_worst_need_across():
 
 
 def test_a_node_is_not_back_before_what_it_needs_the_critical_chain():
-    edges = [("URG", "DPI", 2), ("URG", "LAB"), ("DPI", "VM"), ("VM", "HV"), ("HV", "HOST1", None, "h"),
-             ("HV", "HOST2", None, "h"), ("HOST1", "SITE"), ("HOST2", "SITE"),
-             ("SITE", "PWR-A", None, "p"), ("SITE", "PWR-B", None, "p"), ("LAB", "SIL"),
-             ("SIL", "VM")]
+    edges = [("URG", "DPI", 2), ("URG", "LAB"), ("DPI", "VM"), ("VM", "HV"),
+             ("HV", "HOST1", None, "h"), ("HV", "HOST2", None, "h"), ("HOST1", "SITE"),
+             ("HOST2", "SITE"), ("SITE", "PWR-A", None, "p"), ("SITE", "PWR-B", None, "p"),
+             ("LAB", "SIL"), ("SIL", "VM")]
+    # LAB is an application here (a lab gateway), declared to restore in 0 h.
     durations = {"DPI": (6, M), "VM": (2, M), "HV": (1, M), "HOST1": (8, M), "HOST2": (5, M),
                  "SITE": (24, M), "PWR-A": (12, M), "PWR-B": (12, M), "LAB": 0, "SIL": (3, M)}
     r = readiness({"URG": (4, 0.5)}, edges, durations)
