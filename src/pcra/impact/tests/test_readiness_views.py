@@ -1,0 +1,215 @@
+"""Readiness pages and the BIA PDF report: exact figures on a small hospital, scoping (hidden
+nodes never named, outsiders get 404) and constant query counts."""
+
+import subprocess
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from pcra.core.testing import make_edge, make_node
+from pcra.impact.services import bia_set_levels, bia_sign_off, bia_start, bia_submit
+
+ALL = [(c, h) for c in ("securite_patients", "continuite_soins", "juridique", "financier",
+                        "image", "organisation")
+       for h in ("h1", "h4", "h24", "h72", "w1", "m1")]
+
+
+def fill(activity, serious_from=None, user=None, sign=False):
+    """A complete grid: level 1 everywhere, 3 for patient safety from ``serious_from``."""
+    bia = bia_start(activity=activity)
+    hours = ["h1", "h4", "h24", "h72", "w1", "m1"]
+    levels = {cell: 1 for cell in ALL}
+    if serious_from:
+        for h in hours[hours.index(serious_from):]:
+            levels[("securite_patients", h)] = 3
+    bia_set_levels(bia=bia, levels=levels)
+    if sign:
+        bia_submit(bia=bia, user=user)
+        bia_sign_off(bia=bia, user=user)
+    return bia
+
+
+@pytest.fixture
+def hospital(world):
+    """The hospital of test_selectors.py, with the SAN owned by ET-A2 (hidden from ET-A1) and an
+    activity of ET-A2 with an unknown restore duration on its way."""
+    w = world
+    urg = make_node(org=w.et_a1, node_type="activity", code="URG", name="Urgences",
+                    pdma_hours=1)
+    paie = make_node(org=w.et_a1, node_type="activity", code="PAIE", activity_kind="administratif",
+                     pdma_hours=24)
+    dpi = make_node(org=w.ght_a, node_type="application", code="DPI", restore_hours_estimate=6)
+    gef = make_node(org=w.ght_a, node_type="application", code="GEF", restore_hours_estimate=8)
+    vm1 = make_node(org=w.ght_a, node_type="component", code="VM1", restore_hours_estimate=2)
+    vm2 = make_node(org=w.ght_a, node_type="component", code="VM2", restore_hours_estimate=3)
+    san = make_node(org=w.et_a2, node_type="component", code="SAN", component_kind="stockage",
+                    restore_hours_estimate=10)
+    make_edge(urg, dpi, autonomy=2)
+    make_edge(paie, gef, autonomy=48)
+    make_edge(dpi, vm1, group="vm")
+    make_edge(dpi, vm2, group="vm")
+    make_edge(gef, vm2)
+    make_edge(vm1, san)
+    make_edge(vm2, san)
+    fill(urg, serious_from="h4", user=w.ght_admin, sign=True)
+    fill(paie, serious_from="h72")
+    lab = make_node(org=w.et_a2, node_type="activity", code="LABO", pdma_hours=4)
+    pacs = make_node(org=w.ght_a, node_type="application", code="PACS")  # duration unknown
+    make_edge(lab, pacs)
+    fill(lab, serious_from="h24")
+    return w, {n.code: n for n in (urg, paie, dpi, gef, vm1, vm2, san, lab, pacs)}
+
+
+@pytest.fixture
+def en(settings, english):
+    """Pages in English (the source strings); the default interface language is French."""
+    settings.LANGUAGE_CODE = "en"
+
+
+def rows_of(response) -> dict:
+    return {r.activity.code: r for r in response.context["rows"]}
+
+
+def test_index_figures_and_scope(client, hospital, en):
+    w, n = hospital
+    client.force_login(w.owner)
+    response = client.get(reverse("readiness:index"))
+    assert response.status_code == 200
+    rows = rows_of(response)
+    assert set(rows) == {"URG", "PAIE"}  # LABO belongs to ET-A2
+    urg, paie = rows["URG"], rows["PAIE"]
+    assert (urg.row.dmia_hours, urg.achieved_hours, urg.source, urg.gap_hours, urg.state,
+            urg.criticality, urg.row.pdma_hours) == (4.0, 18.0, "declared", 14.0, "late",
+                                                     "P1", 1.0)
+    assert (paie.row.dmia_hours, paie.achieved_hours, paie.gap_hours, paie.state) == (
+        72.0, 21.0, -51.0, "on-time")
+    assert response.context["late"] == 1
+    assert response.context["classes"] == [("P1", 1), ("P3", 1)]
+    html = response.content.decode()
+    assert '<span class="gap gap-late" title="late">+14\u00a0h</span>' in html
+    assert "−51" in html or "-51" in html
+
+
+def test_index_filter_and_unknown(client, hospital):
+    w, n = hospital
+    client.force_login(w.ght_admin)
+    rows = rows_of(client.get(reverse("readiness:index")))
+    assert set(rows) == {"URG", "PAIE", "LABO"}
+    assert (rows["LABO"].achieved_hours, rows["LABO"].state, rows["LABO"].source) == (
+        None, "unknown", "unknown")
+    filtered = client.get(reverse("readiness:index"), {"organization": str(w.et_a2.uuid)})
+    assert set(rows_of(filtered)) == {"LABO"}
+    assert filtered.context["late"] == 0 and filtered.context["unknown"] == 1
+
+
+def test_activity_card_hides_nodes_outside_scope(client, hospital, en):
+    w, n = hospital
+    client.force_login(w.owner)
+    response = client.get(reverse("readiness:activity", kwargs={"uuid": n["URG"].uuid}))
+    assert response.status_code == 200
+    assert [s["node"].code for s in response.context["steps"]] == ["DPI", "VM1"]
+    assert [(s["hours"], s["source"]) for s in response.context["steps"]] == [
+        ("6\u00a0h", "declared"), ("2\u00a0h", "declared")]
+    assert response.context["hidden"] == 1
+    html = response.content.decode()
+    assert "1 node outside your scope" in html
+    assert "SAN" not in html and "Node SAN" not in html
+    # the GHT admin sees the whole chain
+    client.force_login(w.ght_admin)
+    response = client.get(reverse("readiness:activity", kwargs={"uuid": n["URG"].uuid}))
+    assert [s["node"].code for s in response.context["steps"]] == ["DPI", "VM1", "SAN"]
+    assert response.context["hidden"] == 0
+
+
+def test_activity_card_lists_unknown_durations(client, hospital, en):
+    w, n = hospital
+    client.force_login(w.outsider)  # editor of ET-A2
+    response = client.get(reverse("readiness:activity", kwargs={"uuid": n["LABO"].uuid}))
+    assert response.status_code == 200
+    assert [u.code for u in response.context["unknown"]] == ["PACS"]
+    assert "Unknown restore durations" in response.content.decode()
+    assert response.context["heat_rows"][0].row.horizon_max == [1, 1, 3, 3, 3, 3]
+
+
+@pytest.mark.parametrize("persona", ["outsider", "stranger"])
+def test_activity_outsider_404(client, hospital, persona):
+    w, n = hospital
+    client.force_login(getattr(w, persona))
+    assert client.get(reverse("readiness:activity",
+                              kwargs={"uuid": n["URG"].uuid})).status_code == 404
+
+
+def test_anonymous_redirected(client, hospital):
+    response = client.get(reverse("readiness:index"))
+    assert response.status_code == 302
+
+
+def test_heatmap_grouped_by_establishment(client, hospital):
+    w, n = hospital
+    client.force_login(w.ght_admin)
+    response = client.get(reverse("readiness:heatmap"))
+    assert response.status_code == 200
+    groups = response.context["groups"]
+    assert [(g["organization"].code, [r.activity.code for r in g["rows"]]) for g in groups] == [
+        ("ET-A1", ["PAIE", "URG"]), ("ET-A2", ["LABO"])]
+    urg = groups[0]["rows"][1]
+    assert [level for _h, level in urg.heat] == [1, 3, 3, 3, 3, 3]
+    assert 'class="heat-cell heat-3"' in response.content.decode()
+    client.force_login(w.stranger)
+    assert client.get(reverse("readiness:heatmap")).context["groups"] == []
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _add_activities(w, start, count):
+    app = make_node(org=w.ght_a, node_type="application", code=f"APP{start}",
+                    restore_hours_estimate=3)
+    for i in range(start, start + count):
+        act = make_node(org=w.et_a1, node_type="activity", code=f"A{i:03d}", pdma_hours=2)
+        make_edge(act, app, autonomy=1)
+        fill(act, serious_from="h24")
+
+
+@pytest.mark.parametrize("name", ["readiness:index", "readiness:heatmap"])
+def test_constant_query_count(client, world, name):
+    client.force_login(world.owner)
+    _add_activities(world, 0, 5)
+    url = reverse(name)
+    few = _count(client, url)
+    _add_activities(world, 100, 45)
+    assert len(client.get(url).context["groups" if "heatmap" in name else "rows"]) >= 1
+    assert _count(client, url) == few
+
+
+def pdf_text(content: bytes) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=content,
+                          capture_output=True, check=True).stdout.decode()
+
+
+def test_report_pdf(client, hospital, en):
+    w, n = hospital
+    client.force_login(w.owner)
+    response = client.get(reverse("readiness:report_pdf", kwargs={"uuid": w.et_a1.uuid}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    text = pdf_text(response.content)
+    assert "URG" in text and "PAIE" in text and "DMIA" in text
+    assert "LABO" not in text
+    assert "Business impact analysis" in text and "ET-A1" in text
+    assert "ghtadmin" in text  # URG signed off by the GHT admin
+    assert "Page 1 / " not in text and "Page 2 / " in text  # no number on the title page
+
+
+@pytest.mark.parametrize("persona", ["outsider", "stranger"])
+def test_report_pdf_outsider_404(client, hospital, persona):
+    w, n = hospital
+    client.force_login(getattr(w, persona))
+    assert client.get(reverse("readiness:report_pdf",
+                              kwargs={"uuid": w.et_a1.uuid})).status_code == 404
