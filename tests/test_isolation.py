@@ -98,6 +98,10 @@ def _urls_for(name, params, private, audit_ids):
         return [reverse(name, kwargs={"uuid": o.uuid}) for o in objs]
     if params == ["pk"]:
         return [reverse(name, kwargs={"pk": i}) for i in audit_ids]
+    if params == ["uuid", "username"]:
+        objs = [o for group in private.values() for o in group]
+        return [reverse(name, kwargs={"uuid": o.uuid, "username": username})
+                for o in objs for username in ("owner", "member", "a1auditor")]
     pytest.fail(f"the crawl does not know how to fill {name} {params}: teach it")
 
 
@@ -187,7 +191,8 @@ def test_a_viewer_can_read_but_never_write(client, data):
     w, private, audit_ids = data
     client.force_login(w.member)
     before = AuditEntry.objects.count()
-    write_words = ("create", "edit", "update", "delete", "import", "confirm", "verify", "new")
+    write_words = ("create", "edit", "update", "delete", "import", "confirm", "verify", "new",
+                   "add")
     checked_writes = 0
     for name, params in all_routes():
         if name in PUBLIC or name in SELF_SERVICE:

@@ -66,6 +66,15 @@ CLUSTERS = {"A": ("HV-CLU-A", "SITE-DC1"), "B": ("HV-CLU-B", "SITE-DC2"),
             "L": ("HV-LRM", "SITE-LRM")}
 
 
+#: Declared restore estimates (hours) of components given none, by kind: orders of magnitude a
+#: DSI would write before any restore test (a site or a supplier takes days, a VM hours).
+DEFAULT_RESTORE_HOURS = {
+    "serveur": 4, "vm": 2, "base_de_donnees": 6, "stockage": 12, "reseau": 4, "annuaire": 3,
+    "hyperviseur": 6, "site": 72, "energie": 8, "saas": 24, "fournisseur": 48, "personnel": 2,
+    "autre": 4,
+}
+
+
 class Builder:
     """Collects the definitions with a compact vocabulary."""
 
@@ -95,6 +104,8 @@ class Builder:
 
     def component(self, code, name, kind, *, site="", team="", restore=None, org=None,
                   description=""):
+        if restore is None:
+            restore = DEFAULT_RESTORE_HOURS.get(kind)
         self._node(code, COMPONENT, name, org, component_kind=kind, site=site,
                    recovery_team=team, restore_hours_estimate=hours(restore),
                    description=description)

@@ -1,8 +1,10 @@
 """Pages of the organizations: GHT, legal entities (EJ) and establishments (ET).
 
-A user sees the organizations covered by a membership. Creating one needs the administrator
-role on its parent (a superuser creates top organizations); changing one needs the
-administrator role on it; deleting one, the administrator role on its parent.
+A user sees the organizations covered by a membership. Who may create, change, move and
+delete them is :func:`pcra.organizations.services.organization_change_denied` (the same rule
+as the workbook import): the administrator role on the parent to create or delete one (a
+superuser for a top organization), on the organization to change it, on the old and the new
+parent to move it. Its administrators also see and manage its members (``accounts`` pages).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from pcra.accounts.access import Access, access_for
-from pcra.accounts.models import Role
+from pcra.accounts.selectors import organization_members
 from pcra.core.crud import (
     Column,
     apply_errors,
@@ -36,7 +38,11 @@ from pcra.core.crud import (
 from pcra.inventory.models import ComponentKind, NodeType
 from pcra.inventory.selectors import nodes_visible_to
 from pcra.organizations import services
-from pcra.organizations.forms import OrganizationFilterForm, OrganizationForm
+from pcra.organizations.forms import (
+    OrganizationFilterForm,
+    OrganizationForm,
+    admin_parent_queryset,
+)
 from pcra.organizations.models import Organization
 from pcra.organizations.selectors import organizations_visible_to
 
@@ -65,14 +71,14 @@ COLUMNS = (
 )
 
 
-def _is_admin(access: Access, organization_id: int | None) -> bool:
-    if organization_id is None:
-        return access.is_superuser
-    return access.role_on(organization_id) == Role.ADMIN
+def _denied(access: Access, action: str, org: Organization, **kwargs) -> bool:
+    return services.organization_change_denied(access=access, action=action, organization=org,
+                                               **kwargs) is not None
 
 
-def can_create_organization(access: Access) -> bool:
-    return access.is_superuser or Role.ADMIN in access.roles.values()
+def can_create_organization(user) -> bool:
+    """A superuser, or an administrator of a GHT or an EJ (a possible parent)."""
+    return access_for(user).is_superuser or admin_parent_queryset(user).exists()
 
 
 @login_required
@@ -84,7 +90,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": filters, "page": page, "columns": COLUMNS,
         "rows": bound_columns(COLUMNS, page.object_list),
-        "can_create": can_create_organization(access_for(request.user)),
+        "can_create": can_create_organization(request.user),
         "searching": bool(request.GET),
     }
     return render_list(request, "organizations/organization_list.html",
@@ -108,20 +114,20 @@ def organization_detail(request: HttpRequest, uuid) -> HttpResponse:
         + counts.get((NodeType.COMPONENT, True), 0),
         "supplier": counts.get((NodeType.COMPONENT, True), 0),
     }
-    is_admin = _is_admin(access, org.id)
-    memberships = list(org.memberships.select_related("user").order_by("user__username")) \
-        if is_admin else []
     return render(request, "organizations/organization_detail.html", {
-        "org": org, "children": children, "totals": totals, "memberships": memberships,
-        "can_edit": is_admin, "can_delete": _is_admin(access, org.parent_id),
-        "can_add_child": is_admin and org.kind != "ET",
+        "org": org, "children": children, "totals": totals,
+        "members": organization_members(user=request.user, organization=org),
+        "can_edit": not _denied(access, services.CHANGE, org),
+        "can_delete": not _denied(access, services.DELETE, org),
+        "can_add_child": org.kind != "ET" and not _denied(
+            access, services.CREATE, Organization(code="", kind=""), parent=org),
     })
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_create(request: HttpRequest) -> HttpResponse:
-    if not can_create_organization(access_for(request.user)):
+    if not can_create_organization(request.user):
         raise PermissionDenied
     initial = {}
     if parent_uuid := request.GET.get("parent"):
@@ -130,9 +136,12 @@ def organization_create(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            org = services.organization_create(**form.service_fields())
+            org = services.organization_create(access=access_for(request.user),
+                                               **form.service_fields())
         except ValidationError as exc:
             apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("parent", str(exc))
         else:
             messages.success(request, _("Created: %(object)s.") % {"object": org})
             return redirect(_detail_url(org))
@@ -146,17 +155,23 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organization_edit(request: HttpRequest, uuid) -> HttpResponse:
     org = get_object_or_404(organizations_visible_to(user=request.user), uuid=uuid)
-    if not _is_admin(access_for(request.user), org.id):
+    access = access_for(request.user)
+    if _denied(access, services.CHANGE, org):
         raise PermissionDenied
     form = OrganizationForm(request.POST or None, user=request.user, organization=org)
     if request.method == "POST" and form.is_valid():
         try:
-            org = services.organization_update(organization=org, **form.service_fields())
+            services.organization_update(organization=org, access=access,
+                                         **form.service_fields())
         except ValidationError as exc:
             apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("parent", str(exc))  # a move the user may not make
         else:
             messages.success(request, _("Saved: %(object)s.") % {"object": org})
             return redirect(_detail_url(org))
+    if form.is_bound:
+        org.refresh_from_db()  # nothing was saved: the page shows the stored values
     return render(request, "organizations/organization_form.html", {
         "form": form, "org": org, "title": _("Edit %(object)s") % {"object": org.code},
         "cancel_url": _detail_url(org),
@@ -167,12 +182,13 @@ def organization_edit(request: HttpRequest, uuid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organization_delete(request: HttpRequest, uuid) -> HttpResponse:
     org = get_object_or_404(organizations_visible_to(user=request.user), uuid=uuid)
-    if not _is_admin(access_for(request.user), org.parent_id):
+    access = access_for(request.user)
+    if _denied(access, services.DELETE, org):
         raise PermissionDenied
     errors: list[str] = []
     if request.method == "POST":
         try:
-            services.organization_delete(organization=org)
+            services.organization_delete(organization=org, access=access)
         except ValidationError as exc:
             errors = list(exc.messages)
         else:

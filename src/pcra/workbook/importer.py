@@ -188,13 +188,24 @@ class ImportContext:
         return self.access.can_read(organization_id, top_id=self.ght.pk if self.ght else None)
 
     def may_write(self, organization) -> bool:
-        """May the importer write data of ``organization`` (None = shared at the GHT top; an
-        unsaved organization = a new one, which needs a write role on the GHT top)?"""
+        """May the importer write data of ``organization`` (None = shared at the GHT top)?
+
+        An unsaved organization (created by the same workbook) inherits the roles of its first
+        saved ancestor, as it will once created; creating it is checked by the Etablissements
+        sheet (``organization_change_denied``). Organizations themselves follow that rule,
+        not this one."""
         if self.access is None or self.access.is_superuser:
             return True
         ght_id = self.ght.pk if self.ght is not None else None
-        if organization is None or organization.pk is None:
+        if organization is None:
             return ght_id is not None and self.access.can_write(None, top_id=ght_id)
+        seen: set[int] = set()
+        while organization is not None and organization.pk is None and (
+                id(organization) not in seen):
+            seen.add(id(organization))
+            organization = organization.parent
+        if organization is None or organization.pk is None:
+            return False  # a new top organization: only a superuser creates one
         return self.access.can_write(organization.pk)
 
     def write_denied(self, what: str, organization) -> str:

@@ -44,7 +44,8 @@ NAV = [
         (_("BIA campaigns"), "impact:campaign_list", "audit", False),
         (_("Impact scale"), "impact:scale", "edit", False),
         # Shown once its page exists (built with the readiness report).
-        (_("Readiness"), "impact:readiness", "spof", False),
+        (_("Readiness"), "readiness:index", "spof", False),
+        (_("Impact heatmap"), "readiness:heatmap", "graph", False),
     ]),
     (_("Data"), [
         (_("Import / export"), "workbook:import", "workbook", False),

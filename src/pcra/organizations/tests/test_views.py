@@ -81,7 +81,11 @@ def test_detail(client, world):
     response = client.get(url("detail", world.et_a1))
     assert response.context["totals"] == {"activity": 0, "application": 1, "component": 0,
                                           "supplier": 0}
-    assert [m.user.username for m in response.context["memberships"]] == ["member", "owner"]
+    members = response.context["members"]
+    assert [(m.user.username, m.role) for m in members.direct] == [("member", "viewer"),
+                                                                    ("owner", "editor")]
+    assert [(m.user.username, m.organization.code, m.role) for m in members.inherited] == [
+        ("ghtadmin", "GHT-A", "admin")]
 
 
 def test_detail_scope(client, world):
@@ -93,7 +97,9 @@ def test_detail_scope(client, world):
     response = client.get(url("detail", world.et_a1))
     assert response.status_code == 200
     assert url("edit", world.et_a1) not in response.content.decode()
-    assert response.context["memberships"] == []  # only administrators see the members
+    assert response.context["members"] is None  # only administrators see the members
+    assert reverse("accounts:membership_add", kwargs={"uuid": world.et_a1.uuid}) not in (
+        response.content.decode())
 
 
 @pytest.mark.parametrize("persona", ["member", "owner", "outsider"])

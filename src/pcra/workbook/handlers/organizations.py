@@ -12,7 +12,14 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from pcra.organizations.models import ALLOWED_PARENTS, Organization
+from pcra.organizations.models import Organization
+from pcra.organizations.services import (
+    CHANGE,
+    CREATE,
+    MOVE,
+    organization_change_denied,
+    organization_children_errors,
+)
 from pcra.workbook.handlers.base import (
     ExportScope,
     ExportTable,
@@ -95,6 +102,8 @@ class _Plan:
     row: Row
     org: Organization
     before: dict | None
+    #: the parent in the database (None for a new organization or a top one)
+    parent_before: Organization | None = None
     action: str = "unchanged"
 
 
@@ -146,7 +155,7 @@ class OrganizationHandler(SheetHandler):
             if row.has("activity_weight"):
                 weight = row.values["activity_weight"]
                 org.activity_weight = weight if weight is not None else 0
-            self.plans.append(_Plan(row=row, org=org, before=before))
+            self.plans.append(_Plan(row=row, org=org, before=before, parent_before=org.parent))
         for plan in self.plans:
             row = plan.row
             if not row.has("parent"):
@@ -182,16 +191,18 @@ class OrganizationHandler(SheetHandler):
                 for message in messages:
                     ctx.error(data.name, row.number, data.header_for_field(name), message)
                 row.bad.add(name)
-        # Organizations kept from the database must still fit below a parent that changed.
+        # Organizations kept from the database must still fit below a parent that changed
+        # (the same rule as the web form: organization_children_errors).
+        kept_children: dict[int, list[Organization]] = {}
         for org in st.by_id.values():
-            if id(org) in in_sheet or org.parent is None or id(org.parent) not in in_sheet:
+            if id(org) not in in_sheet and org.parent is not None:
+                kept_children.setdefault(id(org.parent), []).append(org)
+        for plan in self.plans:
+            if "kind" in plan.row.bad or not plan.org.kind:
                 continue
-            if org.parent.kind not in ALLOWED_PARENTS.get(org.kind, set()):
-                plan = next(p for p in self.plans if p.org is org.parent)
-                ctx.error(data.name, plan.row.number, data.header("kind"),
-                          _("%(child)s (%(child_kind)s) cannot stay below a %(kind)s.")
-                          % {"child": org.code, "child_kind": org.kind,
-                             "kind": org.parent.kind})
+            for message in organization_children_errors(plan.org,
+                                                        kept_children.get(id(plan.org), [])):
+                ctx.error(data.name, plan.row.number, data.header("kind"), message)
         # FINESS numbers are unique.
         by_finess: dict[str, list[Organization]] = {}
         for org in st.by_code.values():
@@ -260,14 +271,13 @@ class OrganizationHandler(SheetHandler):
                                 "components: it cannot move to another GHT."))
                     continue
             after = _values(org)
+            # Who may create, change or move an organization: the rule of the web pages.
             if plan.before is None:
                 plan.action = "created"
-                if org.parent is None and not (ctx.access is None or ctx.access.is_superuser):
-                    ctx.error(data.name, row.number, data.header("code"),
-                              _("You may not create the GHT %(code)s.") % {"code": org.code})
-                elif org.parent is not None and not ctx.may_write(None):
-                    ctx.error(data.name, row.number, data.header("code"),
-                              ctx.write_denied(org.code, None))
+                denied = organization_change_denied(access=ctx.access, action=CREATE,
+                                                    organization=org, parent=org.parent)
+                if denied:
+                    ctx.error(data.name, row.number, data.header("code"), denied)
                 changes: list[str] = []
             else:
                 if not ctx.may_read(org.pk):
@@ -277,12 +287,14 @@ class OrganizationHandler(SheetHandler):
                 changes = [k for k in FIELDS if plan.before[k] != after[k]]
                 if changes:
                     plan.action = "updated"
-                    if not ctx.may_write(org):
-                        ctx.error(data.name, row.number, data.header("code"),
-                                  ctx.write_denied(org.code, org))
-                    elif "parent" in changes and not ctx.may_write(None):
-                        ctx.error(data.name, row.number, data.header("parent"),
-                                  ctx.write_denied(org.code, None))
+                    denied = organization_change_denied(access=ctx.access, action=CHANGE,
+                                                        organization=org)
+                    if denied:
+                        ctx.error(data.name, row.number, data.header("code"), denied)
+                    elif "parent" in changes and (denied := organization_change_denied(
+                            access=ctx.access, action=MOVE, organization=org,
+                            parent=org.parent, old_parent=plan.parent_before)):
+                        ctx.error(data.name, row.number, data.header("parent"), denied)
             record_change(report, row=row.number, key=org.code, action=plan.action,
                           fields=column_labels(data, changes))
 

@@ -1,5 +1,6 @@
 """Who may import what: every changed row needs a write role on its establishment; shared
-nodes and new establishments need one on the GHT; rows of hidden establishments are refused."""
+nodes need one on the GHT; organizations follow the rule of the organization pages (the
+administrator role: see test_org_rights.py); rows of hidden establishments are refused."""
 
 import pytest
 
@@ -74,8 +75,8 @@ def test_shared_nodes_and_new_establishments_need_the_ght(tmp_path, graph):
               "Dependances": [DEP_HEADER, ["DPI", "SRV", 1, None]]}
     report = run(tmp_path, graph.owner, sheets)
     assert errors_of(report) == {
-        ("Etablissements", 2, "Code", "You may not change ET-A3: you have no write role on the "
-                                      "GHT GHT-A (shared data)."),
+        ("Etablissements", 2, "Code", "You may not create ET-A3 below EJ-A: that needs the "
+                                      "administrator role on EJ-A."),
         ("Applications", 2, "Code", "You may not change DPI: you have no write role on the GHT "
                                     "GHT-A (shared data)."),
         ("Applications", 3, "Etablissement", "You may not change NEWAPP: you have no write role "
@@ -116,8 +117,9 @@ def test_a_users_own_export_reimports_without_change(tmp_path, graph):
     path = workbook_export(path=tmp_path / "mine.xlsx", user=graph.owner)
     report = workbook_import(path=path, user=graph.owner)
     assert report.errors == []
-    assert report.totals() == {"created": 0, "updated": 0, "unchanged": 6}
-    # ET-A1 and what it sees: its activity, the shared DPI and SRV and the edges between them.
+    assert report.totals() == {"created": 0, "updated": 0, "unchanged": 12}
+    # ET-A1 and what it sees: its activity, the shared DPI and SRV and the edges between them,
+    # and the (empty) BIA grid of its activity, one row per criterion.
     assert {(s.label, s.unchanged) for s in report.sheets} == {
         ("Etablissements", 1), ("Activites", 1), ("Applications", 1), ("Composants", 1),
-        ("Dependances", 2)}
+        ("Dependances", 2), ("Impacts", 6)}
