@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pcra.core import audit
@@ -41,6 +42,13 @@ def scale_ensure(*, top: Organization) -> ImpactScale:
     scale = ImpactScale.objects.filter(top_id=top_id).first()
     if scale is not None:
         return scale
+    # Labels are data the GHT may edit: stored in the installation's language (French by
+    # default), whatever the language of the request that happens to create the scale.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _scale_create(top_id)
+
+
+def _scale_create(top_id: int) -> ImpactScale:
     scale = ImpactScale.objects.create(top_id=top_id, threshold=defaults.THRESHOLD,
                                        criticality_classes=defaults.CRITICALITY_CLASSES)
     for position, (code, label, descriptions) in enumerate(defaults.CRITERIA):

@@ -98,3 +98,15 @@ def test_every_level_change_is_audited_including_copies_of_a_new_version(hospita
                    .order_by("-id").values_list("action", flat=True)[:2])
     assert sorted(changes) == ["delete", "update"]
     assert verify_chain().ok
+
+
+def test_a_new_scale_is_labelled_in_the_installation_language(world):
+    from django.utils import translation
+
+    from pcra.impact.selectors import scale_data
+
+    with translation.override("en"):
+        scale = scale_data(top_id=world.ght_b.pk)
+    assert [c.label for c in scale.criteria][:2] == ["Sécurité des patients",
+                                                    "Continuité des soins"]
+    assert [h.label for h in scale.horizons][-2:] == ["1 semaine", "1 mois"]
