@@ -167,7 +167,34 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "impact/readiness_index.html", {
         "rows": rows, "choices": choices, "chosen": chosen,
         "classes": sorted(classes.items()), "late": states["late"],
-        "on_time": states["on-time"], "unknown": states["unknown"]})
+        "on_time": states["on-time"], "unknown": states["unknown"],
+        "by_establishment": by_establishment(rows)})
+
+
+@dataclass
+class EstablishmentSummary:
+    """One establishment's line of the GHT readiness dashboard."""
+
+    organization: Organization
+    activities: int = 0
+    critical: int = 0  # activities with a DMIA
+    late: int = 0
+    on_time: int = 0
+    unknown: int = 0
+
+
+def by_establishment(rows: list[ReadinessRow]) -> list[EstablishmentSummary]:
+    """Counts per establishment, for the GHT view (no query: from the rows)."""
+    summaries: dict[int, EstablishmentSummary] = {}
+    for r in rows:
+        org = r.activity.organization
+        summary = summaries.setdefault(org.pk, EstablishmentSummary(organization=org))
+        summary.activities += 1
+        summary.critical += r.row.dmia_hours is not None
+        summary.late += r.state == "late"
+        summary.on_time += r.state == "on-time"
+        summary.unknown += r.state == "unknown"
+    return sorted(summaries.values(), key=lambda s: s.organization.code)
 
 
 def _chain(request: HttpRequest, ready: selectors.TopReadiness,

@@ -92,6 +92,20 @@ def test_index_figures_and_scope(client, hospital, en):
     assert "−51" in html or "-51" in html
 
 
+def test_ght_view_sums_up_each_establishment(client, hospital, en):
+    w, n = hospital
+    client.force_login(w.ght_admin)
+    response = client.get(reverse("readiness:index"))
+    summary = {(s.organization.code, s.activities, s.critical, s.late, s.on_time, s.unknown)
+               for s in response.context["by_establishment"]}
+    assert summary == {("ET-A1", 2, 2, 1, 1, 0), ("ET-A2", 1, 1, 0, 0, 1)}
+    assert "By establishment" in response.content.decode()
+    client.force_login(w.owner)  # one establishment: no summary table
+    response = client.get(reverse("readiness:index"))
+    assert [s.organization.code for s in response.context["by_establishment"]] == ["ET-A1"]
+    assert "By establishment" not in response.content.decode()
+
+
 def test_index_filter_and_unknown(client, hospital):
     w, n = hospital
     client.force_login(w.ght_admin)
