@@ -579,7 +579,9 @@ def _achieved(graph: _Numbered, activities: frozenset,
         if blame >= 0:
             below[i] = blame
         elif worst is None:
-            ready[i], weak[i] = own, own_weak
+            # An activity that needs nothing is back at once: a fact of the declared mapping,
+            # not a measurement.
+            ready[i], weak[i] = own, (1 if key in activities else own_weak)
         else:
             ready[i], weak[i], below[i] = own + worst[0], own_weak | worst[1], -worst[2]
     sets: dict[int, frozenset] = {0: frozenset()}

@@ -89,9 +89,9 @@ def test_nulls_where_nothing_applies(world):
     assert json.loads(run("--ght", "GHT-A", "--json")) == {
         "nodes": [{"code": "LONE", "kind": "application", "required_rto_hours": None,
                    "required_rpo_hours": None}],
-        # needing nothing, the activity is back at once (the rules say 0 h, nothing declared)
+        # needing nothing, the activity is back at once: what the mapping declares
         "activities": [{"code": "ACC", "required_rto_hours": None, "achieved_rto_hours": 0.0,
-                        "achieved_source": "measured", "gap_hours": None}],
+                        "achieved_source": "declared", "gap_hours": None}],
     }
 
 
