@@ -152,6 +152,8 @@ WHITENOISE_USE_FINDERS = True
 
 # --- pcra ---------------------------------------------------------------------------------
 PCRA_PAGE_SIZE = env_int("PCRA_PAGE_SIZE", 50, minimum=1)
+# Key file of the secrets encrypted at rest (pcra.core.secrets); never inside the database.
+PCRA_SECRETS_KEY_FILE = env_str("PCRA_SECRETS_KEY_FILE", "")
 
 LOGGING = {
     "version": 1,
