@@ -25,7 +25,7 @@ from pcra.accounts.access import access_for
 from pcra.core.crud import format_hours
 from pcra.impact import rules, selectors
 from pcra.impact.management.commands.report_bia import organization_ids
-from pcra.impact.views import _activity, criticality_css, criticality_label
+from pcra.impact.views import ActivityRowDisplay, _activity
 from pcra.inventory.models import Node
 from pcra.organizations.models import Organization
 from pcra.organizations.selectors import organizations_visible_to
@@ -37,15 +37,11 @@ def source_label(source: str) -> str:
 
 
 @dataclass
-class ReadinessRow:
+class ReadinessRow(ActivityRowDisplay):
     """One activity's required and achieved objectives, as the pages show them."""
 
     row: selectors.ActivityBia
     ready: selectors.TopReadiness
-
-    @property
-    def activity(self) -> Node:
-        return self.row.activity
 
     @property
     def scale(self) -> selectors.ScaleData:
@@ -57,7 +53,7 @@ class ReadinessRow:
 
     @property
     def required_rto(self) -> str:
-        return format_hours(self.row.dmia_hours)
+        return self.dmia
 
     @property
     def achieved_hours(self) -> float | None:
@@ -79,9 +75,10 @@ class ReadinessRow:
 
     @property
     def gap_hours(self) -> float | None:
-        if self.row.dmia_hours is None or self.achieved_hours is None:
+        """Achieved minus required RTO, as the rules define it (None when either is unknown)."""
+        if self.activity.pk not in self.ready.result.achieved:
             return None
-        return self.achieved_hours - self.row.dmia_hours
+        return self.ready.result.gap(self.activity.pk)
 
     @property
     def gap(self) -> str:
@@ -104,15 +101,7 @@ class ReadinessRow:
 
     @property
     def required_rpo(self) -> str:
-        return format_hours(self.row.pdma_hours)
-
-    @property
-    def criticality(self) -> str:
-        return criticality_label(self.row.criticality)
-
-    @property
-    def criticality_css(self) -> str:
-        return criticality_css(self.scale, self.row.criticality)
+        return self.pdma
 
     @property
     def heat(self) -> list[tuple[Any, int | None]]:

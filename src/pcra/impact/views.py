@@ -90,9 +90,9 @@ def criticality_css(scale: selectors.ScaleData, label: str) -> str:
     return "crit-none"
 
 
-@dataclass
-class Summary:
-    """One activity's BIA as the list, the node page and the campaigns show it."""
+class ActivityRowDisplay:
+    """What every page shows of an activity's BIA row (``self.row``) under its scale
+    (``self.scale``): shared by the BIA summaries and the readiness rows."""
 
     row: selectors.ActivityBia
     scale: selectors.ScaleData
@@ -100,6 +100,30 @@ class Summary:
     @property
     def activity(self) -> Node:
         return self.row.activity
+
+    @property
+    def dmia(self) -> str:
+        return format_hours(self.row.dmia_hours)
+
+    @property
+    def pdma(self) -> str:
+        return format_hours(self.row.pdma_hours)
+
+    @property
+    def criticality(self) -> str:
+        return criticality_label(self.row.criticality)
+
+    @property
+    def criticality_css(self) -> str:
+        return criticality_css(self.scale, self.row.criticality)
+
+
+@dataclass
+class Summary(ActivityRowDisplay):
+    """One activity's BIA as the list, the node page and the campaigns show it."""
+
+    row: selectors.ActivityBia
+    scale: selectors.ScaleData
 
     @property
     def status(self) -> str:
@@ -118,24 +142,8 @@ class Summary:
         return None
 
     @property
-    def dmia(self) -> str:
-        return format_hours(self.row.dmia_hours)
-
-    @property
     def dmia_source(self) -> str:
         return dmia_source_label(self.row.dmia_source)
-
-    @property
-    def pdma(self) -> str:
-        return format_hours(self.row.pdma_hours)
-
-    @property
-    def criticality(self) -> str:
-        return criticality_label(self.row.criticality)
-
-    @property
-    def criticality_css(self) -> str:
-        return criticality_css(self.scale, self.row.criticality)
 
     @property
     def url(self) -> str:
