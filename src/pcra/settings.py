@@ -50,7 +50,10 @@ INSTALLED_APPS = [
     "pcra.inventory",
     "pcra.impact",
     "pcra.workbook",
+    "pcra.backups",
     "pcra.demo",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +157,38 @@ WHITENOISE_USE_FINDERS = True
 PCRA_PAGE_SIZE = env_int("PCRA_PAGE_SIZE", 50, minimum=1)
 # Key file of the secrets encrypted at rest (pcra.core.secrets); never inside the database.
 PCRA_SECRETS_KEY_FILE = env_str("PCRA_SECRETS_KEY_FILE", "")
+
+# Backups (DESIGN §4.5): the windows of the 3-2-1-1-0 rules and of supervision.
+PCRA_BACKUP_VERIFICATION_WINDOW_DAYS = env_int("PCRA_BACKUP_VERIFICATION_WINDOW_DAYS", 30,
+                                               minimum=1)
+PCRA_BACKUP_RESTORE_TEST_WINDOW_DAYS = env_int("PCRA_BACKUP_RESTORE_TEST_WINDOW_DAYS", 90,
+                                               minimum=1)
+PCRA_BACKUP_IMMUTABLE_MIN_DAYS = env_int("PCRA_BACKUP_IMMUTABLE_MIN_DAYS", 30, minimum=1)
+PCRA_BACKUP_ENGINE_TIMEOUT_SECONDS = env_int("PCRA_BACKUP_ENGINE_TIMEOUT_SECONDS", 3600,
+                                             minimum=1)
+PCRA_ALERT_ESCALATION_DAYS = env_int("PCRA_ALERT_ESCALATION_DAYS", 7, minimum=1)
+PCRA_ALERT_EMAILS = env_list("PCRA_ALERT_EMAILS", [])
+
+# Background jobs (django-tasks): the database backend, run by `pcra worker`. PCRA_TASKS_INLINE
+# runs them at once in the calling process instead (tests, one-shot commands).
+TASKS = {"default": {
+    "BACKEND": ("django_tasks.backends.immediate.ImmediateBackend"
+                if env_bool("PCRA_TASKS_INLINE", False) else "django_tasks_db.DatabaseBackend"),
+}}
+
+# E-mail (alerts). Without PCRA_EMAIL_HOST, messages are written as files under
+# PCRA_DATA_DIR/mail so that nothing is lost on a machine without a mail relay.
+EMAIL_HOST = env_str("PCRA_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("PCRA_EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env_str("PCRA_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("PCRA_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("PCRA_EMAIL_TLS", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
+DEFAULT_FROM_EMAIL = env_str("PCRA_EMAIL_FROM", "pcra@localhost")
 
 LOGGING = {
     "version": 1,

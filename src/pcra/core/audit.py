@@ -31,12 +31,15 @@ _registry: dict[type[models.Model], tuple[str, ...]] = {}
 _fingerprinted: dict[type[models.Model], tuple[str, ...]] = {}
 
 
-def register(model: type[models.Model], *, exclude: Iterable[str] = (),
-             fingerprint: Iterable[str] = ()) -> type[models.Model]:
-    """Audit every create, update and delete of ``model`` (usable as a class decorator).
+def register(model: type[models.Model] | None = None, *, exclude: Iterable[str] = (),
+             fingerprint: Iterable[str] = ()):
+    """Audit every create, update and delete of ``model`` (usable as a class decorator, bare
+    or with arguments: ``@audit.register(exclude=("output",))``).
 
     ``exclude``: fields left out; ``fingerprint``: secret fields (a password hash) recorded
     only as a short digest, so that their change shows without their value."""
+    if model is None:
+        return lambda cls: register(cls, exclude=exclude, fingerprint=fingerprint)
     _registry[model] = tuple(exclude)
     _fingerprinted[model] = tuple(fingerprint)
     return model

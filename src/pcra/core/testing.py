@@ -64,6 +64,15 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _isolated_side_effects(settings, tmp_path_factory):
+    """Background jobs run inline (CONVENTIONS 9), mail stays in memory and secrets use a key
+    file of the test session, never the installation's."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PCRA_SECRETS_KEY_FILE = str(tmp_path_factory.getbasetemp() / "keys" / "secrets.key")
+
+
 @pytest.fixture
 def live_db(transactional_db):
     """A transactional database (for the live server) whose audit triggers are lifted only

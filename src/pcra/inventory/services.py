@@ -34,6 +34,15 @@ def register_node_lock(check) -> None:
         _NODE_LOCKS.append(check)
 
 
+#: Checks other apps register to refuse deleting a node they still use (e.g. its backup
+#: copies): callables (node) -> message or None.
+_DELETE_GUARDS: list = []
+
+
+def register_delete_guard(check) -> None:
+    _DELETE_GUARDS.append(check)
+
+
 def node_lock_errors(node: Node, changed: set[str]) -> dict[str, list[str]]:
     """Errors of the registered locks for changing ``changed`` fields of ``node``."""
     errors: dict[str, list[str]] = {}
@@ -146,6 +155,10 @@ def node_delete(*, node: Node, viewer=None) -> None:
 
     The refusal names the dependents ``viewer`` may see and only counts the others.
     """
+    for guard in _DELETE_GUARDS:
+        refusal = guard(node)
+        if refusal:
+            raise ValidationError(refusal)
     dependents = [d.source for d in node.dependents.select_related("source")
                   .order_by("source__code")]
     if dependents:

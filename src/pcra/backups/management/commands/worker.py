@@ -1,0 +1,45 @@
+"""``pcra worker``: run the background jobs (django-tasks, database backend) and the scheduler
+that enqueues due collections, verifications and the alert refresh."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+
+class Command(BaseCommand):
+    help = ("Run background jobs: every INTERVAL seconds, enqueue the backup collections and "
+            "verifications that are due and refresh the alerts, then run every queued job.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=60.0,
+                            help="Seconds between two scheduler passes (default 60).")
+        parser.add_argument("--once", action="store_true",
+                            help="One scheduler pass, run every queued job, then exit.")
+
+    def handle(self, *args, interval: float, once: bool, **options):
+        from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        from pcra.backups.tasks import refresh_alerts_task, schedule_due
+
+        backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+        worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+        verbosity = options["verbosity"]
+        while True:
+            collections, verifications = schedule_due()
+            refresh_alerts_task.enqueue()
+            if verbosity:
+                self.stdout.write(f"{timezone.now():%Y-%m-%d %H:%M:%S} scheduled "
+                                  f"{collections} collection(s), {verifications} verification(s)")
+            if backend.__class__.__name__ == "DatabaseBackend":
+                Worker(queue_names=["*"], interval=0, batch=True, backend_name=backend.alias,
+                       startup_delay=False, max_tasks=None, worker_id=worker_id,
+                       excluded_queue_names=[]).run()
+            if once:
+                return
+            time.sleep(interval)

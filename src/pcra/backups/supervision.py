@@ -1,0 +1,249 @@
+"""Supervision (CaRE O3.d): alerts opened and resolved from the asset reports, escalated when
+left unresolved, sent by e-mail; acknowledged and resolved by people.
+
+Conditions, per supervised copy: the last engine run failed (``collection_failed``), the last
+ingested job failed (``backup_failed``), no restore point newer than 1.5 × the copy's frequency
+(default 24 h) (``backup_missing``), a verification found errors (``verification_failed``), the
+data not all read within the window (``verification_overdue``); per asset: the achieved RPO
+beyond the required PDMA (``rpo_breach``). An alert whose condition clears is resolved
+automatically; one left open for ``PCRA_ALERT_ESCALATION_DAYS`` is escalated (marked, and sent
+again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from pcra.backups import selectors
+from pcra.backups.models import (
+    Alert,
+    AlertKind,
+    BackupCopy,
+    CollectionRun,
+    DataAsset,
+    JobStatus,
+    RunStatus,
+    Severity,
+)
+
+DEFAULT_FREQUENCY_HOURS = 24.0
+MISSING_FACTOR = 1.5
+
+
+@dataclass(frozen=True)
+class Condition:
+    copy_id: int | None
+    kind: str
+    severity: str
+    message: str
+
+
+def _hours(value: float) -> str:
+    return f"{value:.0f} h" if value < 72 else _("%(days)s days") % {"days": f"{value / 24:.0f}"}
+
+
+def last_runs(copy_ids: list[int]) -> dict[int, CollectionRun]:
+    latest = (CollectionRun.objects.filter(copy_id__in=copy_ids).values("copy")
+              .annotate(last=Max("started_at")))
+    result: dict[int, CollectionRun] = {}
+    for row in latest:
+        run = (CollectionRun.objects.filter(copy_id=row["copy"], started_at=row["last"])
+               .order_by("-pk").first())
+        if run is not None and run.status != RunStatus.RUNNING:
+            result[row["copy"]] = run
+    return result
+
+
+def conditions_of(report: selectors.AssetReport, runs: dict[int, CollectionRun],
+                  now: dt.datetime) -> list[Condition]:
+    """What is wrong with one asset right now."""
+    found: list[Condition] = []
+    for copy_report in report.copies:
+        copy = copy_report.copy
+        if not copy.supervised:
+            continue
+        run = runs.get(copy.pk)
+        if run is not None and run.status == RunStatus.FAILED:
+            found.append(Condition(copy.pk, AlertKind.COLLECTION_FAILED, Severity.CRITICAL,
+                                   _("%(copy)s: the engine could not be read: %(error)s")
+                                   % {"copy": copy.name, "error": run.error}))
+        job = copy_report.last_job
+        if job is not None and job.status == JobStatus.FAILED:
+            found.append(Condition(copy.pk, AlertKind.BACKUP_FAILED, Severity.CRITICAL,
+                                   _("%(copy)s: the backup job of %(when)s failed%(message)s")
+                                   % {"copy": copy.name,
+                                      "when": timezone.localtime(job.ended_at)
+                                      .strftime("%Y-%m-%d %H:%M"),
+                                      "message": f": {job.message}" if job.message else ""}))
+        expected = float(copy.frequency_hours or DEFAULT_FREQUENCY_HOURS) * MISSING_FACTOR
+        age = copy_report.newest_point_age_hours
+        if age is None:
+            found.append(Condition(copy.pk, AlertKind.BACKUP_MISSING, Severity.CRITICAL,
+                                   _("%(copy)s: no restore point at all")
+                                   % {"copy": copy.name}))
+        elif age > expected:
+            found.append(Condition(copy.pk, AlertKind.BACKUP_MISSING, Severity.WARNING,
+                                   _("%(copy)s: newest restore point %(age)s old (expected "
+                                     "within %(expected)s)")
+                                   % {"copy": copy.name, "age": _hours(age),
+                                      "expected": _hours(expected)}))
+        state = copy_report.verification
+        if state.failed_slices:
+            found.append(Condition(copy.pk, AlertKind.VERIFICATION_FAILED, Severity.CRITICAL,
+                                   state.reason.render(_)))
+        elif not state.verified:
+            found.append(Condition(copy.pk, AlertKind.VERIFICATION_OVERDUE, Severity.WARNING,
+                                   state.reason.render(_)))
+    if report.required_rpo_hours is not None and report.rpo_ok is False:
+        achieved = report.nominal_rpo_hours
+        found.append(Condition(None, AlertKind.RPO_BREACH, Severity.CRITICAL, (
+            _("achieved RPO %(achieved)s, beyond the required %(required)s")
+            % {"achieved": _hours(achieved), "required": _hours(report.required_rpo_hours)})
+            if achieved is not None else
+            _("no verified restore point, the required RPO is %(required)s")
+            % {"required": _hours(report.required_rpo_hours)}))
+    return found
+
+
+@dataclass
+class RefreshResult:
+    opened: list[Alert]
+    resolved: list[Alert]
+    escalated: list[Alert]
+
+
+def alerts_refresh(*, assets=None, now: dt.datetime | None = None,
+                   notify: bool = True) -> RefreshResult:
+    """Open, update, resolve and escalate the alerts of ``assets`` (default: every asset)."""
+    now = now or timezone.now()
+    if assets is None:
+        assets = DataAsset.objects.select_related("node")
+    assets = list(assets)
+    reports = selectors.asset_reports(assets, now=now)
+    copy_ids = [c.copy.pk for r in reports for c in r.copies]
+    with override(settings.LANGUAGE_CODE):
+        runs = last_runs(copy_ids)
+        wanted = {(r.asset.pk, c.copy_id, c.kind): c for r in reports
+                  for c in conditions_of(r, runs, now)}
+    result = RefreshResult([], [], [])
+    escalation = dt.timedelta(days=settings.PCRA_ALERT_ESCALATION_DAYS)
+    with transaction.atomic():
+        open_alerts = {(a.data_asset_id, a.copy_id, a.kind): a for a in
+                       Alert.objects.select_for_update().filter(
+                           data_asset_id__in=[a.pk for a in assets], resolved_at__isnull=True)}
+        for key, alert in open_alerts.items():
+            condition = wanted.get(key)
+            if condition is None:
+                alert.resolved_at = now
+                alert.resolution = _("Condition cleared")
+                alert.save()
+                result.resolved.append(alert)
+                continue
+            changed = False
+            if alert.message != condition.message or alert.severity != condition.severity:
+                alert.message, alert.severity = condition.message, condition.severity
+                changed = True
+            alert.last_seen_at = now
+            if alert.escalated_at is None and now - alert.opened_at >= escalation:
+                alert.escalated_at = now
+                result.escalated.append(alert)
+                changed = True
+            if changed:
+                alert.save()
+            else:
+                Alert.objects.filter(pk=alert.pk).update(last_seen_at=now)
+        assets_by_id = {a.pk: a for a in assets}
+        for key, condition in wanted.items():
+            if key in open_alerts:
+                continue
+            alert = Alert.objects.create(
+                data_asset=assets_by_id[key[0]], copy_id=condition.copy_id, kind=condition.kind,
+                severity=condition.severity, message=condition.message, opened_at=now,
+                last_seen_at=now)
+            result.opened.append(alert)
+    if notify and (result.opened or result.escalated):
+        transaction.on_commit(lambda: notify_alerts(opened=result.opened,
+                                                    escalated=result.escalated))
+    return result
+
+
+def _recipients(alert: Alert) -> set[str]:
+    from pcra.accounts.models import WRITE_ROLES, Membership
+
+    node = alert.data_asset.node
+    org = node.organization
+    chain = {node.top_id}
+    while org is not None:
+        chain.add(org.pk)
+        org = org.parent
+    emails = set(Membership.objects.filter(organization_id__in=chain, role__in=WRITE_ROLES,
+                                           user__is_active=True)
+                 .exclude(user__email="").values_list("user__email", flat=True))
+    return emails | set(settings.PCRA_ALERT_EMAILS)
+
+
+def notify_alerts(*, opened: list[Alert], escalated: list[Alert]) -> int:
+    """One e-mail per recipient listing the new and escalated alerts they may see; returns the
+    number of messages sent."""
+    per_recipient: dict[str, list[tuple[str, Alert]]] = {}
+    with override(settings.LANGUAGE_CODE):
+        for label, alerts in ((_("New"), opened), (_("Unresolved for %(days)s days")
+                                                   % {"days": settings.PCRA_ALERT_ESCALATION_DAYS},
+                                                   escalated)):
+            for alert in alerts:
+                for email in _recipients(alert):
+                    per_recipient.setdefault(email, []).append((label, alert))
+        sent = 0
+        for email, items in sorted(per_recipient.items()):
+            critical = sum(1 for _label, a in items if a.severity == Severity.CRITICAL)
+            subject = _("[pcra] %(count)s backup alert(s), %(critical)s critical") % {
+                "count": len(items), "critical": critical}
+            lines = [f"- [{label}] {a.get_severity_display()} · {a.data_asset.node.code} · "
+                     f"{a.get_kind_display()}: {a.message}" for label, a in items]
+            body = "\n".join([_("Backup supervision found:"), "", *lines, "",
+                              _("Acknowledge and resolve them on the alerts page of pcra.")])
+            sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+        now = timezone.now()
+        Alert.objects.filter(pk__in=[a.pk for a in (*opened, *escalated)]).update(notified_at=now)
+    return sent
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, user) -> Alert:
+    if alert.acknowledged_at is None and alert.resolved_at is None:
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = user
+        alert.save()
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, alert: Alert, user, resolution: str = "") -> Alert:
+    """Resolve by hand. If the condition still holds, the next refresh opens a new alert."""
+    if alert.resolved_at is None:
+        alert.resolved_at = timezone.now()
+        alert.resolved_by = user
+        alert.resolution = resolution.strip() or _("Resolved by hand")
+        alert.save()
+    return alert
+
+
+def copies_due(now: dt.datetime | None = None):
+    """Supervised copies pcra drives whose collection or verification is due."""
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    base = BackupCopy.objects.filter(supervised=True, engine__in=("restic", "borg")).exclude(
+        secret="")
+    collect = base.filter(Q(next_collection_at__isnull=True) | Q(next_collection_at__lte=now))
+    verify = base.filter(Q(next_verification_at__isnull=True) | Q(next_verification_at__lte=now))
+    return collect, verify
