@@ -61,6 +61,8 @@ class SeedResult:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     deleted: Counter = field(default_factory=Counter)
+    #: what the demo's backups hold (data assets, copies), when they were seeded
+    backups: dict = field(default_factory=dict)
 
     def totals(self) -> dict[str, int]:
         """What the GHT holds now, by kind."""
@@ -140,8 +142,10 @@ def _upsert_organizations(spec: GhtSpec, result: SeedResult) -> dict[str, Organi
 
 
 @transaction.atomic
-def demo_seed(*, spec: GhtSpec | None = None) -> SeedResult:
-    """Create the demo GHT, or bring an existing one back to the definition (by code)."""
+def demo_seed(*, spec: GhtSpec | None = None, backups: bool = False) -> SeedResult:
+    """Create the demo GHT, or bring an existing one back to the definition (by code); with
+    ``backups``, also its real restic and Borg repositories, collected and verified
+    (``pcra.demo.backups``)."""
     spec = spec or data.build()
     spec.check()
     existed = Organization.objects.filter(code=spec.ght.code).exists()
@@ -192,6 +196,10 @@ def demo_seed(*, spec: GhtSpec | None = None) -> SeedResult:
             edge.save()
             result.updated["dependencies"] += 1
     _seed_bias(spec, top, nodes, orgs, result)
+    if backups:
+        from pcra.demo.backups import seed_backups
+
+        result.backups = seed_backups(top, nodes)
     return result
 
 

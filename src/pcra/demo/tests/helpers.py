@@ -17,11 +17,13 @@ SCALE_ENTRIES = Counter({("impact.impactscale", "create"): 1,
                          ("impact.impacthorizon", "create"): 6})
 
 
-def seed(*args) -> str:
-    """Run seed_demo; its messages in English (the interface defaults to French)."""
+def seed(*args, backups: bool = False) -> str:
+    """Run seed_demo; its messages in English (the interface defaults to French). Without
+    ``backups``, the real repositories are left out (tests of backups seed them on their own)."""
     out = io.StringIO()
+    extra = () if backups or "--scale" in args else ("--no-backups",)
     with translation.override("en"):
-        call_command("seed_demo", *args, stdout=out)
+        call_command("seed_demo", *args, *extra, stdout=out)
     return out.getvalue()
 
 

@@ -62,6 +62,8 @@ class Command(BaseCommand):
         parser.add_argument("--replace", action="store_true",
                             help="delete an existing synthetic GHT SYN-N (audited) and "
                                  "generate it again")
+        parser.add_argument("--no-backups", action="store_true",
+                            help="skip the demo's real restic and Borg repositories")
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args, **options):
@@ -71,7 +73,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             if scale is None:
-                result = services.demo_seed()
+                result = services.demo_seed(backups=not options["no_backups"])
             else:
                 result = services.synthetic_seed(
                     scale=scale, seed=1 if options["seed"] is None else options["seed"],
@@ -91,7 +93,8 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({
                 "ght": result.ght.code, "status": status, "seconds": round(elapsed, 3),
                 "totals": totals, "bia": bia, "created": dict(result.created),
-                "updated": dict(result.updated), "deleted": dict(result.deleted)},
+                "updated": dict(result.updated), "deleted": dict(result.deleted),
+                "backups": result.backups},
                 sort_keys=True))
             return
         values = {"code": result.ght.code, "name": result.ght.name,
@@ -108,6 +111,9 @@ class Command(BaseCommand):
         self.stdout.write(messages[status] % values)
         if scale is None:
             self._describe_single_points_of_failure(result.ght)
+        if result.backups:
+            self.stdout.write(_("Backups: %(data_assets)d data assets, %(copies)d copies, read "
+                                "from real restic and Borg repositories.") % result.backups)
         self.stdout.write(_bia_text(bia))
 
     def _describe_single_points_of_failure(self, ght) -> None:
