@@ -38,7 +38,7 @@ run: install ## migrate, load the demo GHT, create the admin account, serve on 1
 	$(PCRA) migrate --no-input -v 0
 	$(PCRA) seed_demo
 	$(PCRA) ensure_admin
-	$(PCRA) serve
+	$(PCRA) serve --with-worker
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench

@@ -70,3 +70,12 @@ def test_a_development_secret_key_is_refused(fresh):
                                   "PCRA_SECRET_KEY": "dev-secret"})
     assert env_run.returncode != 0
     assert "pcra.E001" in env_run.stderr
+
+
+def test_nagios_plugin_exit_code_from_a_real_process(fresh):
+    """Nagios reads the exit status of the process itself: UNKNOWN (3) with nothing to check."""
+    result = run(["check_backups"], fresh, check=False)
+    assert (result.returncode, result.stdout.strip()) == (
+        3, "BACKUPS UNKNOWN - no backup copy to check")
+    result = run(["check_backups", "--organization", "NOPE"], fresh, check=False)
+    assert result.returncode == 3 and "Unknown organization: NOPE" in result.stdout

@@ -18,6 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=env_str("PCRA_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=env_int("PCRA_PORT", 8000))
         parser.add_argument("--workers", type=int, default=env_int("PCRA_WEB_WORKERS", 2))
+        parser.add_argument("--with-worker", action="store_true",
+                            help="also run `pcra worker` (background jobs: backup collection, "
+                                 "verification, alerts) for as long as the server runs")
 
     def handle(self, *args, **options):
         bind = f"{options['host']}:{options['port']}"
@@ -26,4 +29,21 @@ class Command(BaseCommand):
         argv = [sys.executable, "-m", "gunicorn", "pcra.wsgi:application", "--bind", bind,
                 "--workers", str(options["workers"]), "--threads", "4",
                 "--access-logfile", "-", "--timeout", "120"]
-        os.execv(sys.executable, argv)
+        if not options["with_worker"]:
+            os.execv(sys.executable, argv)
+        import subprocess
+
+        worker = subprocess.Popen([sys.executable, "-m", "pcra.cli", "worker"])
+        self.stdout.write(f"pcra worker running (pid {worker.pid})")
+        self.stdout.flush()
+        try:
+            code = subprocess.call(argv)
+        except KeyboardInterrupt:
+            code = 0
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        sys.exit(code)
