@@ -392,6 +392,21 @@ def verify_copy(*, copy: BackupCopy, now: dt.datetime | None = None,
     return run
 
 
+def verification_rules(*, result: str, error_count: int | None,
+                       performed_at: dt.datetime | None) -> dict[str, list[str]]:
+    """The meaning rules of a verification entered as evidence, per field (shared by the form,
+    the workbook import and :func:`verification_record`)."""
+    errors: dict[str, list[str]] = {}
+    count = error_count or 0
+    if result == VerificationResult.FAILED and count < 1:
+        errors["error_count"] = [_("A failed verification has at least one error.")]
+    if result == VerificationResult.OK and count > 0:
+        errors["error_count"] = [_("A verification with errors is not OK.")]
+    if performed_at is not None and performed_at > timezone.now() + dt.timedelta(minutes=5):
+        errors["performed_at"] = [_("This date is in the future.")]
+    return errors
+
+
 @transaction.atomic
 def verification_record(*, copy: BackupCopy, performed_at: dt.datetime, kind: str, result: str,
                         error_count: int = 0, duration_seconds: float | None = None,
@@ -401,13 +416,8 @@ def verification_record(*, copy: BackupCopy, performed_at: dt.datetime, kind: st
     verification = Verification(copy=copy, performed_at=performed_at, kind=kind, result=result,
                                 error_count=error_count, duration_seconds=duration_seconds,
                                 size_bytes=size_bytes, notes=notes, source=source)
-    errors = {}
-    if result == VerificationResult.FAILED and error_count < 1:
-        errors["error_count"] = [_("A failed verification has at least one error.")]
-    if result == VerificationResult.OK and error_count > 0:
-        errors["error_count"] = [_("A verification with errors is not OK.")]
-    if performed_at > timezone.now() + dt.timedelta(minutes=5):
-        errors["performed_at"] = [_("This date is in the future.")]
+    errors = verification_rules(result=result, error_count=error_count,
+                                performed_at=performed_at)
     if errors:
         raise ValidationError(errors)
     verification.full_clean(exclude=["copy", "uuid"])

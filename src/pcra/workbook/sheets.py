@@ -7,7 +7,8 @@ A workbook is an Excel ``.xlsx`` file, or a folder (or ``.zip``) of CSV files wi
 sheet named after the sheet (``Etablissements.csv`` or ``organizations.csv``). Sheets, in
 order: **Etablissements** (organizations), **Activites** (activities), **Applications**
 (applications), **Composants** (components), **Dependances** (dependencies), **Impacts**
-(bia: the business impact analysis, see below). Row 1 holds the
+(bia: the business impact analysis, see below), **Sauvegardes** (backup_copies) and
+**Verifications** (verifications: see "The backup sheets" below). Row 1 holds the
 headers: the French label or the English key of each column, in any case, with or without
 accents (``Poids d'activité``, ``poids d'activite`` and ``activity_weight`` are the same
 column). The order of columns does not matter. ``pcra export_workbook --template PATH`` writes
@@ -81,6 +82,51 @@ other horizons exchanges them as extra columns headed by the horizon's code.
   version (a draft being revised does not show until it is signed off); empty cells where
   nothing is assessed, so the sheet is also the grid to fill in.
 
+The backup sheets
+-----------------
+
+**Sauvegardes**: one row per copy of a data asset, keyed by (**Donnée**, **Copie**). Donnée is
+the code of an application or a component of the GHT (not an activity); its data asset is
+created on first use and the copy is created or updated in place. Columns: **Outil** (restic,
+borg, veeam, autre), **Dépôt** (repository path or URI, never with a password), **Support**
+(disque, nas, objet, bande, cloud, amovible), **Site**, **Hors site**, **Hors ligne**,
+**Immuable (jours)** (whole number, 0 = mutable), **Chiffrée**, **MFA administrateurs**,
+**Authentification séparée**, **Fréquence (h)**, **Rétention (jours)**, **Dernier succès**
+(for copies without a connector), then pcra's optional columns: **Infrastructure** (code of a
+backup infrastructure of the GHT), **Fournisseur** (code of a component of type fournisseur
+or saas holding the copy), **Réseau segmenté**, **Comptes nominatifs dédiés**, **Tranches de
+vérification** and **Vérification toutes les (h)** (the verification rotation).
+
+* The hardening yes/no cells (Chiffrée, MFA administrateurs, Authentification séparée, Réseau
+  segmenté, Comptes nominatifs dédiés) may stay empty: empty means *unknown* (never counted as
+  met), not *no*. Hors site and Hors ligne are plain yes/no cells (empty = no). An empty
+  Immuable, Tranches or Vérification toutes les cell gives the copy form's default (0, 7,
+  24 h).
+* The checks are those of the copy form, with the same messages (a repository for restic and
+  Borg, suppliers of type fournisseur or saas, a verification rotation that fits the
+  verification window…).
+* **No password, ever.** A column whose header looks like a password or a secret (``Mot de
+  passe``, ``password``, ``secret``…) refuses the sheet: store repository passwords, encrypted,
+  with ``pcra set_copy_secret DATA_ASSET COPY --password-file FILE`` or on the copy's page.
+
+**Verifications**: one row per verification done outside pcra, as evidence: **Donnée**,
+**Copie** (a copy stored in pcra or declared on the Sauvegardes sheet of the same workbook),
+**Date** (a date alone is midnight, local time), **Type** (integrite, restauration),
+**Résultat** (ok, echec), **Erreurs** (a count: at least 1 for echec, 0 for ok; empty = 0),
+**Durée (min)** (minutes), **Volume (Go)** (1 Go = 10^9 bytes), **Commentaire**. Each row is
+recorded for the whole copy, with the source *workbook*. The import adds rows, never changes
+or deletes one: a row whose copy, date (to the second), type and result match a stored
+verification is skipped, so re-importing an export adds nothing.
+
+* Rights: as for the nodes, a row that changes something needs an editor or administrator role
+  on the establishment of the Donnée (on the GHT for a shared one). A node, supplier or
+  infrastructure the importer may not see is reported as unknown.
+* The export holds every copy the user may see, and the verifications of the last 365 days of
+  those copies, of every source (workbook, entered by hand, restore tests, collected from the
+  engines), except checks of one slice of a rotation or of the structure alone, which the sheet
+  could only read back as whole-copy verifications. A supplier or infrastructure the user may
+  not see is exported empty, and an empty cell keeps it on import.
+
 Exporting writes the same sheets with French headers, rows sorted by code (dependencies by
 source then target), numbers as numbers, free attributes as extra columns, plus the *Aide*
 sheet (ignored on import). CSV exports are UTF-8 (with a byte-order mark), ``;``-separated,
@@ -97,10 +143,17 @@ reader, the importer, the exporter, the template and the help sheet pick it up.
 
 from __future__ import annotations
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from pcra.backups.models import Engine, Media, VerificationKind, VerificationResult
 from pcra.inventory.models import ActivityKind, ComponentKind, Hosting, NodeType
 from pcra.organizations.models import OrganizationKind
+from pcra.workbook.handlers.backups import (
+    BackupCopyHandler,
+    OptionalBoolColumn,
+    VerificationHandler,
+)
 from pcra.workbook.handlers.dependencies import DependencyHandler
 from pcra.workbook.handlers.impacts import ImpactHandler, level_columns
 from pcra.workbook.handlers.nodes import NodeHandler
@@ -241,5 +294,105 @@ IMPACTS = register_sheet(Sheet(
                help=_("Impact criterion: securite_patients, continuite_soins, juridique, "
                       "financier, image, organisation (or its label).")),
         *level_columns(),
+    ),
+))
+
+UNKNOWN_HELP = _("Empty = unknown (never counted as met); yes/no, 1/0 and x are accepted "
+                 "too.")
+
+
+def unknown_help(text):
+    """The help of a yes/no column whose empty cell means unknown (translated lazily)."""
+    return format_lazy("{} {}", text, UNKNOWN_HELP)
+
+BACKUP_COPIES = register_sheet(Sheet(
+    key="backup_copies",
+    label="Sauvegardes",
+    help=_("One row per copy of a data asset (the data of an application or component): "
+           "restic or Borg repository, Veeam job, NAS snapshot, tape… Never a password: store "
+           "it with `pcra set_copy_secret`."),
+    handler=BackupCopyHandler,
+    columns=(
+        Column("data_asset", "Donnée", Kind.REF, required=True,
+               help=_("Code of the application or component whose data is copied.")),
+        Column("name", "Copie", required=True,
+               help=_("Name of the copy, unique per data asset. Re-importing updates the copy "
+                      "with this name.")),
+        Column("engine", "Outil", Kind.CHOICE, required=True, choices=Engine.choices,
+               help=_("Backup tool: pcra reads restic and Borg repositories itself.")),
+        Column("repository", "Dépôt",
+               help=_("Repository path or URI (no password here); required for restic and "
+                      "Borg.")),
+        Column("media", "Support", Kind.CHOICE, required=True, choices=Media.choices,
+               help=_("Where the copy is stored.")),
+        Column("site", "Site", help=_("Site holding the copy.")),
+        Column("offsite", "Hors site", Kind.BOOL,
+               help=_("The copy is on another site than the production data.")),
+        Column("offline", "Hors ligne", Kind.BOOL,
+               help=_("The copy is disconnected (tape out of the library, removable media…).")),
+        Column("immutable_days", "Immuable (jours)", Kind.INT,
+               help=_("Days during which the copy cannot be changed or deleted (whole "
+                      "number); 0 = mutable.")),
+        OptionalBoolColumn("encrypted", "Chiffrée",
+                           help=unknown_help(_("The copy is encrypted."))),
+        OptionalBoolColumn("admin_mfa", "MFA administrateurs",
+                           help=unknown_help(_("Its administrators log in with multi-factor "
+                                               "authentication."))),
+        OptionalBoolColumn("separate_auth", "Authentification séparée",
+                           help=unknown_help(_("Its authentication is not the production "
+                                               "Active Directory."))),
+        Column("frequency_hours", "Fréquence (h)", Kind.HOURS,
+               help=_("Hours between two backups.")),
+        Column("retention_days", "Rétention (jours)", Kind.INT,
+               help=_("Days a restore point is kept (whole number).")),
+        Column("last_success", "Dernier succès", Kind.DATE, field="declared_last_success",
+               help=_("Last successful backup, for copies without a connector (local time).")),
+        Column("infrastructure", "Infrastructure", Kind.REF,
+               help=_("pcra extension: code of the backup infrastructure (server, zone) of the "
+                      "GHT holding the copy.")),
+        Column("supplier", "Fournisseur", Kind.REF,
+               help=_("pcra extension: code of the supplier or SaaS component holding the "
+                      "copy, if any.")),
+        OptionalBoolColumn("segmented", "Réseau segmenté",
+                           help=unknown_help(_("pcra extension: segmented network, quick "
+                                               "isolation."))),
+        OptionalBoolColumn("named_admin_accounts", "Comptes nominatifs dédiés",
+                           help=unknown_help(_("pcra extension: dedicated named "
+                                               "administrator accounts."))),
+        Column("verify_slices", "Tranches de vérification", Kind.INT,
+               help=_("pcra extension: the data is read in this many slices, one per "
+                      "verification (restic); empty = 7.")),
+        Column("verify_interval_hours", "Vérification toutes les (h)", Kind.HOURS,
+               help=_("pcra extension: hours between two verifications pcra runs; empty = "
+                      "24.")),
+    ),
+))
+
+VERIFICATIONS = register_sheet(Sheet(
+    key="verifications",
+    label="Verifications",
+    help=_("Past integrity checks and restore tests, as evidence: one row per verification of "
+           "a copy (stored in pcra or on the Sauvegardes sheet). Rows already known are "
+           "skipped."),
+    handler=VerificationHandler,
+    columns=(
+        Column("data_asset", "Donnée", Kind.REF, required=True,
+               help=_("Code of the application or component whose data is copied.")),
+        Column("copy", "Copie", required=True, help=_("Name of the copy.")),
+        Column("date", "Date", Kind.DATE, required=True, field="performed_at",
+               help=_("When the verification was done (local time; a date alone is "
+                      "midnight).")),
+        Column("kind", "Type", Kind.CHOICE, required=True, choices=VerificationKind.choices,
+               help=_("integrite: integrity check; restauration: full restore test with "
+                      "content verification.")),
+        Column("result", "Résultat", Kind.CHOICE, required=True,
+               choices=VerificationResult.choices, help=_("Outcome.")),
+        Column("errors", "Erreurs", Kind.INT, field="error_count",
+               help=_("Number of errors: at least 1 for echec, 0 for ok; empty = 0.")),
+        Column("duration_minutes", "Durée (min)", Kind.DECIMAL, field="duration_seconds",
+               help=_("Duration in minutes.")),
+        Column("size_gb", "Volume (Go)", Kind.DECIMAL, field="size_bytes", places=3,
+               help=_("Volume checked or restored, in Go (1 Go = 10^9 bytes).")),
+        Column("notes", "Commentaire", field="notes", help=_("Free comment.")),
     ),
 ))

@@ -99,7 +99,7 @@ def test_export_and_template(tmp_path):
     template = read_values(tmp_path / "template.xlsx")
     assert {name: len(rows) for name, rows in template.items()} == {
         "Etablissements": 1, "Activites": 1, "Applications": 1, "Composants": 1,
-        "Dependances": 1, "Impacts": 1, "Aide": 51}
+        "Dependances": 1, "Impacts": 1, "Sauvegardes": 1, "Verifications": 1, "Aide": 83}
     assert template["Etablissements"] == [
         ("Code", "Nom", "Type", "Parent", "FINESS", "Poids d'activité")]
 

@@ -450,7 +450,7 @@ def test_a_file_that_is_not_a_workbook_is_refused(tmp_path, world):
     assert errors_of(report) == {
         ("empty", None, None, "empty holds no pcra sheet (expected sheets or CSV files named: "
                               "Etablissements, Activites, Applications, Composants, "
-                              "Dependances, Impacts).")}
+                              "Dependances, Impacts, Sauvegardes, Verifications).")}
     assert [str(i) for i in report.notices] == ["notes: notes is not a pcra sheet: ignored."]
     assert db_state() == state
 

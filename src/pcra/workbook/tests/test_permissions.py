@@ -122,4 +122,4 @@ def test_a_users_own_export_reimports_without_change(tmp_path, graph):
     # and the (empty) BIA grid of its activity, one row per criterion.
     assert {(s.label, s.unchanged) for s in report.sheets} == {
         ("Etablissements", 1), ("Activites", 1), ("Applications", 1), ("Composants", 1),
-        ("Dependances", 2), ("Impacts", 6)}
+        ("Dependances", 2), ("Impacts", 6), ("Sauvegardes", 0), ("Verifications", 0)}

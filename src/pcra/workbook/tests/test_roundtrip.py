@@ -61,12 +61,14 @@ def test_export_import_export_is_identical(tmp_path):
     assert report.errors == []
     assert {s.label: (s.created, s.updated, s.unchanged) for s in report.sheets} == {
         "Etablissements": (4, 0, 0), "Activites": (2, 0, 0), "Applications": (2, 0, 0),
-        "Composants": (4, 0, 0), "Dependances": (8, 0, 0), "Impacts": (0, 0, 12)}
+        "Composants": (4, 0, 0), "Dependances": (8, 0, 0), "Impacts": (0, 0, 12),
+        "Sauvegardes": (0, 0, 0), "Verifications": (0, 0, 0)}
     assert {i.column for i in report.notices} == {"Criticité", "Contrat"}
     second = workbook_export(path=tmp_path / "second.xlsx")
     first_values, second_values = read_values(first), read_values(second)
     assert list(first_values) == ["Etablissements", "Activites", "Applications", "Composants",
-                                  "Dependances", "Impacts", "Aide"]
+                                  "Dependances", "Impacts", "Sauvegardes", "Verifications",
+                                  "Aide"]
     assert first_values == second_values
     assert first_values["Dependances"] == [
         ("Source", "Cible", "Autonomie en mode dégradé (h)", "Groupe de redondance"),
@@ -92,7 +94,7 @@ def test_csv_round_trip_is_identical(tmp_path):
     first = workbook_export(path=tmp_path / "first")
     assert sorted(p.name for p in first.iterdir()) == [
         "Activites.csv", "Applications.csv", "Composants.csv", "Dependances.csv",
-        "Etablissements.csv", "Impacts.csv"]
+        "Etablissements.csv", "Impacts.csv", "Sauvegardes.csv", "Verifications.csv"]
     empty_database()
     report = workbook_import(path=first)
     assert report.errors == [] and report.totals()["created"] == 20

@@ -227,7 +227,7 @@ def test_template_download(client, graph):
     assert response["Content-Disposition"] == 'attachment; filename="pcra-template.xlsx"'
     sheets = sheets_of(response.content)
     assert list(sheets) == ["Etablissements", "Activites", "Applications", "Composants",
-                            "Dependances", "Impacts", "Aide"]
+                            "Dependances", "Impacts", "Sauvegardes", "Verifications", "Aide"]
     assert sheets["Applications"] == [tuple(APP_HEADER) + ("Description",)]
 
 
