@@ -19,6 +19,9 @@ from pcra.core.testing import make_edge, make_node, make_user
 
 SKIPPED_NAMESPACES = {"admin"}  # Django's admin: superusers only, guarded by Django itself
 PUBLIC = {"accounts:login", "set_language"}
+# Read by programs with a bearer token, never with a session: 401 without one (a session, even
+# an all-powerful one, is no token).
+TOKEN_AUTH = {"metrics"}
 # A user's own account: every user may change their password and preferences.
 SELF_SERVICE = {"accounts:logout", "accounts:profile", "accounts:password_change"}
 SECRET = "SECRETA1"  # appears in every name and code of ET-A1's data
@@ -83,10 +86,53 @@ def data(world):
     campaign = campaign_create(organization=w.et_a1, name=f"Campagne {SECRET}",
                                starts_on=dt.date(2026, 1, 1), due_on=dt.date(2026, 6, 30))
     private = {"node": [urg, app, srv, sup], "dependency": edges, "organization": [w.et_a1],
-               "bia": [bia], "campaign": [campaign]}
+               "bia": [bia], "campaign": [campaign], **_backups(w, app, srv, lab)}
     audit_ids = list(AuditEntry.objects.filter(organization_id=w.et_a1.pk)
                      .values_list("id", flat=True))
     return w, private, audit_ids
+
+
+def _backups(w, app, srv, lab):
+    """ET-A1's backups (a data asset with a copy pcra drives and one it does not, an
+    infrastructure, a verification, an alert, a metrics token) and ET-A2's."""
+    from django.utils import timezone
+
+    from pcra.backups import services as backups
+    from pcra.backups.metrics import metrics_token_create
+    from pcra.backups.models import Alert, RestorePoint, Source
+
+    now = timezone.now()
+    infra = backups.infrastructure_create(top=w.ght_a, code=f"BKP-{SECRET}",
+                                          name=f"Sauvegarde {SECRET}", organization=w.et_a1,
+                                          admin_mfa=True)
+    asset = backups.data_asset_ensure(node=app, production_site=f"Site {SECRET}")
+    restic = backups.copy_create(data_asset=asset, name=f"restic-{SECRET}", engine="restic",
+                                 media="disque", repository=f"/srv/restic/{SECRET}",
+                                 infrastructure=infra)
+    backups.copy_set_secret(copy=restic, password="not-this-one")
+    tape = backups.copy_create(data_asset=asset, name=f"tape-{SECRET}", engine="veeam",
+                               media="bande", offline=True)
+    RestorePoint.objects.create(copy=tape, external_id=f"pt-{SECRET}", taken_at=now,
+                                source=Source.INGEST)
+    verification = backups.verification_record(copy=tape, performed_at=now, kind="restauration",
+                                               result="ok", notes=f"Test {SECRET}")
+    alert = Alert.objects.create(data_asset=asset, copy=restic, kind="backup_missing",
+                                 severity="critical", message=f"{SECRET}: no restore point",
+                                 opened_at=now, last_seen_at=now)
+    token, _raw = metrics_token_create(organization=w.et_a1, name=f"prometheus-{SECRET}")
+    backups.data_asset_ensure(node=srv)  # an asset without copies
+    # ET-A2's, which ET-A1's users must never see.
+    infra2 = backups.infrastructure_create(top=w.ght_a, code=f"BKP-{SECRET2}",
+                                           name=f"Sauvegarde {SECRET2}", organization=w.et_a2)
+    asset2 = backups.data_asset_ensure(node=lab)
+    copy2 = backups.copy_create(data_asset=asset2, name=f"nas-{SECRET2}", engine="autre",
+                                media="nas", infrastructure=infra2)
+    Alert.objects.create(data_asset=asset2, copy=copy2, kind="backup_missing",
+                         severity="warning", message=f"{SECRET2}: late", opened_at=now,
+                         last_seen_at=now)
+    metrics_token_create(organization=w.et_a2, name=f"prometheus-{SECRET2}")
+    return {"data_asset": [asset], "backup_copy": [restic, tape], "infrastructure": [infra],
+            "verification": [verification], "alert": [alert], "metrics_token": [token]}
 
 
 def _urls_for(name, params, private, audit_ids):
@@ -119,7 +165,7 @@ def test_every_route_is_known_to_the_crawl():
     names = {name for name, _ in all_routes()}
     # A sanity floor: the crawl sees the main pages (it would be vacuous otherwise).
     assert {"core:home", "inventory:activity_list", "graph:spof", "audit:list",
-            "workbook:export"} <= names
+            "workbook:export", "backups:index", "backups:asset_detail", "metrics"} <= names
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client, data):
@@ -129,6 +175,9 @@ def test_anonymous_users_are_sent_to_the_login_page(client, data):
             continue
         for url in _urls_for(name, params, private, audit_ids)[:1]:
             response = client.get(url)
+            if name in TOKEN_AUTH:
+                assert response.status_code == 401, (name, url, response.status_code)
+                continue
             assert response.status_code == 302, (name, url, response.status_code)
             assert response["Location"].startswith(reverse("accounts:login")), (name, url)
 
@@ -163,6 +212,8 @@ def test_nothing_of_an_establishment_is_reachable_from_another(client, data, int
             if params:
                 expected = (404,) if all_powerful else (403, 404)
                 assert response.status_code in expected, (name, url, response.status_code)
+            elif name in TOKEN_AUTH:
+                assert response.status_code == 401, (name, url)
             else:
                 assert response.status_code in (200, 403, 405), (name, url)
             if response.status_code == 200:

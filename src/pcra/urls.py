@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from pcra.backups.metrics import metrics_view
+
 urlpatterns = [
     path("", include("pcra.core.urls")),
     path("accounts/", include("pcra.accounts.urls")),
@@ -11,6 +13,8 @@ urlpatterns = [
     path("readiness/", include("pcra.impact.readiness_urls")),
     path("audit/", include("pcra.core.audit_urls")),
     path("workbook/", include("pcra.workbook.urls")),
+    path("backups/", include("pcra.backups.urls")),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

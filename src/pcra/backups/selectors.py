@@ -156,7 +156,7 @@ def _facts(copy: BackupCopy, newest: dt.datetime | None, count: int,
         count = max(count, 1)
     encrypted = copy.engine_details.get("encrypted", copy.encrypted)
     return rules.CopyFacts(
-        name=copy.name, media=copy.media, site=copy.site, offsite=copy.offsite,
+        name=copy.name, media=str(copy.get_media_display()), site=copy.site, offsite=copy.offsite,
         offline=copy.offline, immutable_days=copy.immutable_days,
         supplier=copy.supplier.code if copy.supplier_id else "",
         newest_point=newest, point_count=count, verifications=tuple(verifications),

@@ -47,6 +47,10 @@ NAV = [
         (_("Readiness"), "readiness:index", "spof", False),
         (_("Impact heatmap"), "readiness:heatmap", "graph", False),
     ]),
+    (_("Backups"), [
+        (_("Backup copies"), "backups:index", "application", False),
+        (_("Backup alerts"), "backups:alerts", "warning", False),
+    ]),
     (_("Data"), [
         (_("Import / export"), "workbook:import", "workbook", False),
         (_("Audit log"), "audit:list", "audit", True),
