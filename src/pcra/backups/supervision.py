@@ -48,7 +48,11 @@ class Condition:
 
 
 def _hours(value: float) -> str:
-    return f"{value:.0f} h" if value < 72 else _("%(days)s days") % {"days": f"{value / 24:.0f}"}
+    if value < 1:
+        return f"{round(value * 60)} min"
+    if value < 72:
+        return f"{round(value, 1):g} h"
+    return _("%(days)s days") % {"days": f"{value / 24:.0f}"}
 
 
 def last_runs(copy_ids: list[int]) -> dict[int, CollectionRun]:

@@ -8,6 +8,8 @@ every visible asset's digits and call it once on them (also a fixed number of qu
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,8 +89,15 @@ class AssetRow:
 
     @property
     def last_verification(self) -> rules.VerificationFact | None:
+        """The latest verification, shown failed while any copy has a failing slice (a later
+        success on another copy or slice must not hide it)."""
         facts = [c.verification.latest for c in self.report.copies if c.verification.latest]
-        return max(facts, key=lambda f: f.performed_at) if facts else None
+        if not facts:
+            return None
+        latest = max(facts, key=lambda f: f.performed_at)
+        if any(c.verification.failed_slices for c in self.report.copies):
+            latest = dataclasses.replace(latest, ok=False)
+        return latest
 
     @property
     def verified_percent(self) -> int | None:
