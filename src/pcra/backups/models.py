@@ -358,6 +358,20 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+#: what each engine error code means, for people (the engine's own message follows it)
+ENGINE_ERROR_LABELS = {
+    "wrong_password": _("password refused"),
+    "repository_not_found": _("repository not found"),
+    "repository_locked": _("repository locked by another process"),
+    "unreachable": _("repository unreachable"),
+    "permission_denied": _("permission denied"),
+    "timeout": _("timed out"),
+    "engine_missing": _("backup tool not installed"),
+    "garbled_output": _("unreadable answer from the tool"),
+    "failed": _("the tool failed"),
+}
+
+
 class CollectionRun(models.Model):
     """One collection or verification pcra ran against an engine (history kept)."""
 
@@ -379,6 +393,10 @@ class CollectionRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.copy} {self.kind} {self.status} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def error_label(self) -> str:
+        return str(ENGINE_ERROR_LABELS.get(self.error_code, self.error_code))
 
 
 class AlertKind(models.TextChoices):

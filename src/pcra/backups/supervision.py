@@ -78,8 +78,10 @@ def conditions_of(report: selectors.AssetReport, runs: dict[int, CollectionRun],
         run = runs.get(copy.pk)
         if run is not None and run.status == RunStatus.FAILED:
             found.append(Condition(copy.pk, AlertKind.COLLECTION_FAILED, Severity.CRITICAL,
-                                   _("%(copy)s: the engine could not be read: %(error)s")
-                                   % {"copy": copy.name, "error": run.error}))
+                                   _("%(copy)s: the repository could not be read "
+                                     "(%(label)s): %(error)s")
+                                   % {"copy": copy.name, "label": run.error_label,
+                                      "error": run.error}))
         job = copy_report.last_job
         if job is not None and job.status == JobStatus.FAILED:
             found.append(Condition(copy.pk, AlertKind.BACKUP_FAILED, Severity.CRITICAL,
