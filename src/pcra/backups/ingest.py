@@ -113,6 +113,8 @@ TOO_LONG = gettext_noop(
 BAD_DATETIME = gettext_noop(
     "line %(line)s: column %(column)s: %(value)s is not an ISO 8601 date and time (e.g. "
     "2026-03-01T02:30:00 or 2026-03-01T02:30:00+01:00)")
+OUT_OF_RANGE = gettext_noop(
+    "line %(line)s: column %(column)s: %(value)s is in the future or before 1970")
 BAD_INT = gettext_noop("line %(line)s: column %(column)s: %(value)s is not a whole number")
 NEGATIVE = gettext_noop(
     "line %(line)s: column %(column)s: %(value)s is negative (must be ≥ 0)")
@@ -370,7 +372,10 @@ def _choice(row, column, line, issues, vocabulary: _Vocabulary, rtype=None) -> s
 
 def job_id(ended_at: datetime) -> str:
     """The external id of a job given without one: its end, in UTC (``2026-03-01T01:30:00Z``)."""
-    return ended_at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+    try:
+        return ended_at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+    except OverflowError:  # a date at the edge of the calendar: refused later by its range
+        return ended_at.isoformat()
 
 
 _fromisoformat = datetime.fromisoformat
@@ -667,9 +672,13 @@ def _parse_jsonl(lines: Iterable[bytes], tz: tzinfo) -> Iterator[Job | Point | C
             obj, end = raw_decode(text)
             if end != len(text) and not text[end:].isspace():
                 raise ValueError
-        except ValueError:
+        except (ValueError, RecursionError):
             try:  # spaces around the object; else the exact error
                 obj = json.loads(text)
+            except RecursionError:
+                yield Issue(number, BAD_JSON, {"line": number, "reason": "nested too deeply",
+                                               "value": _show(text)})
+                continue
             except ValueError as exc:
                 reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
                 yield Issue(number, BAD_JSON, {"line": number, "reason": reason,
@@ -703,16 +712,53 @@ def _parse_jsonl(lines: Iterable[bytes], tz: tzinfo) -> Iterator[Job | Point | C
             yield record
 
 
-def parse(lines: Iterable[bytes], *, fmt: str,
-          tzinfo: tzinfo) -> Iterator[Job | Point | Check | Issue]:
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_DATE_FIELDS = {Job: ("started_at", "ended_at"), Point: ("time",), Check: ("date",)}
+
+
+def parse(lines: Iterable[bytes], *, fmt: str, tzinfo: tzinfo,
+          latest: datetime | None = None) -> Iterator[Job | Point | Check | Issue]:
     """Parse ``lines`` (bytes, as read from a file opened in binary mode) in format ``fmt``
     (``csv`` or ``jsonl``): one record or one or more issues per non-blank line, in order.
-    Naive datetimes are read in ``tzinfo``; every datetime returned is aware."""
+    Naive datetimes are read in ``tzinfo``; every datetime returned is aware, from 1970 on and,
+    when ``latest`` is given, not after it (a date in the future is refused)."""
     if fmt == CSV:
-        return _parse_csv(lines, tzinfo)
-    if fmt == JSONL:
-        return _parse_jsonl(lines, tzinfo)
-    raise ValueError(f"unknown format {fmt!r}")
+        items = _parse_csv(lines, tzinfo)
+    elif fmt == JSONL:
+        items = _parse_jsonl(lines, tzinfo)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+    return _in_range(items, latest)
+
+
+def _in_range(items, latest: datetime | None):
+    for item in items:
+        fields = _DATE_FIELDS.get(type(item))
+        if fields is not None:
+            bad = None
+            for column, value in zip(fields, _dates_of(item), strict=True):
+                if value is None:
+                    continue
+                try:
+                    if value < EARLIEST or (latest is not None and value > latest):
+                        bad = (column, value)
+                except OverflowError:  # at the edge of the calendar
+                    bad = (column, value)
+                if bad:
+                    break
+            if bad:
+                yield Issue(item.line, OUT_OF_RANGE, {"line": item.line, "column": bad[0],
+                                                      "value": bad[1].isoformat()})
+                continue
+        yield item
+
+
+def _dates_of(item) -> tuple:
+    if type(item) is Job:
+        return (item.started_at, item.ended_at)
+    if type(item) is Point:
+        return (item.taken_at,)
+    return (item.performed_at,)
 
 
 # --- Writing (Django) ---------------------------------------------------------------------
@@ -1062,7 +1108,8 @@ def _ingest(handle, filename, fmt, top_id, top_code, user, actor, progress) -> I
         checks: list[tuple[int, Check]] = []
         every = PROGRESS_EVERY
         mark = every if progress is not None else math.inf
-        for item in parse(_lines(handle, digest), fmt=fmt, tzinfo=tz):
+        latest = timezone.now() + timedelta(minutes=5)
+        for item in parse(_lines(handle, digest), fmt=fmt, tzinfo=tz, latest=latest):
             if item[0] >= mark:  # the line number
                 mark = (item[0] // every + 1) * every
                 progress(mark - every)

@@ -195,6 +195,9 @@ class BackupCopy(models.Model):
     next_verification_at = models.DateTimeField(null=True, blank=True, editable=False)
     engine_details = models.JSONField(_("engine details"), default=dict, blank=True,
                                       editable=False)
+    repository_changed_at = models.DateTimeField(
+        _("repository changed"), null=True, blank=True, editable=False,
+        help_text=_("What was read of an earlier repository no longer counts."))
     attributes = models.JSONField(_("other attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -413,7 +416,9 @@ class Severity(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
-@audit.register(exclude=("last_seen_at", "notified_at"))
+# The message is left out of the audit: it carries ages ("50 h") that change at every pass;
+# the lifecycle (opened, severity, acknowledged, resolved, escalated) is what is audited.
+@audit.register(exclude=("last_seen_at", "notified_at", "message"))
 class Alert(models.Model):
     """A supervision alert on a data asset (and one of its copies). At most one open alert per
     (asset, copy, kind); it is resolved automatically when the condition clears, or by hand.

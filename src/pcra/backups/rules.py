@@ -69,6 +69,12 @@ class CopyFacts:
     #: newest restore point from a successful backup still present (or declared last success)
     newest_point: datetime | None = None
     point_count: int = 0
+    #: times of the recent restore points (those that may be the newest *verified* one);
+    #: empty means only ``newest_point`` is known
+    point_times: tuple[datetime, ...] = ()
+    #: pcra reads this copy's repository itself (restic, Borg): its data is verified by the
+    #: engine slice by slice, and a restore test of one snapshot does not stand for that
+    driven: bool = False
     verifications: tuple[VerificationFact, ...] = ()
     slices: int = 1
     #: hardening properties: True, False, or None (unknown); the infrastructure fills None
@@ -140,6 +146,8 @@ def copy_verification(copy: CopyFacts, now: datetime, policy: Policy = Policy())
     for fact in sorted(copy.verifications, key=lambda v: v.performed_at):
         if fact.performed_at < start or fact.performed_at > now:
             continue
+        if fact.kind == RESTORE and copy.driven:
+            continue  # one snapshot restored does not read (or clear) the repository's packs
         if fact.slice is None or fact.kind == RESTORE:
             if not fact.reads_data and fact.ok:
                 continue  # a structure check that passed says nothing of the data
@@ -300,7 +308,7 @@ def survives(copy: CopyFacts, scenario: Scenario, production_site: str) -> bool:
     if scenario.kind == NOMINAL:
         return True
     if scenario.kind == RANSOMWARE:
-        return copy.offline or copy.immutable_days > 0
+        return copy.offline or copy.immutable_days > 0  # immutable: its recent points only
     if scenario.kind == SITE:
         site = copy.site or ("" if copy.offsite else production_site)
         return site != scenario.target
@@ -318,17 +326,32 @@ def scenarios_for(copies: Sequence[CopyFacts], production_site: str) -> list[Sce
     return result
 
 
+def newest_verified_point(copy: CopyFacts, now: datetime, policy: Policy = Policy(), *,
+                          ransomware: bool = False) -> datetime | None:
+    """The newest restore point of a copy that was taken before its data was last read
+    without error (DESIGN §4.6: *verified* restore points only); in a ransomware scenario, an
+    immutable (not offline) copy only keeps the points younger than its immutability."""
+    state = copy_verification(copy, now, policy)
+    if not state.verified or state.verified_through is None:
+        return None
+    times = copy.point_times or ((copy.newest_point,) if copy.newest_point else ())
+    candidates = [t for t in times if t <= state.verified_through]
+    if ransomware and not copy.offline:
+        oldest_kept = now - timedelta(days=copy.immutable_days)
+        candidates = [t for t in candidates if t >= oldest_kept]
+    return max(candidates, default=None)
+
+
 def achieved_rpo_hours(copies: Sequence[CopyFacts], scenario: Scenario, *, production_site: str,
                        now: datetime, policy: Policy = Policy()) -> float | None:
-    """Age in hours of the newest restore point among surviving, verified copies."""
+    """Age in hours of the newest verified restore point among the surviving copies."""
     newest = None
     for copy in copies:
         if not copy.holds_data or not survives(copy, scenario, production_site):
             continue
-        if not copy_verification(copy, now, policy).verified:
-            continue
-        if newest is None or copy.newest_point > newest:
-            newest = copy.newest_point
+        point = newest_verified_point(copy, now, policy, ransomware=scenario.kind == RANSOMWARE)
+        if point is not None and (newest is None or point > newest):
+            newest = point
     if newest is None:
         return None
     return max(0.0, (now - newest).total_seconds() / 3600)

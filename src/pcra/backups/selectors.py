@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from pcra.accounts.access import access_for
@@ -150,16 +150,23 @@ def _required_rpo(assets: list[DataAsset]) -> dict[int, float | None]:
 
 
 def _facts(copy: BackupCopy, newest: dt.datetime | None, count: int,
-           verifications: list[rules.VerificationFact]) -> rules.CopyFacts:
-    if copy.declared_last_success and (newest is None or copy.declared_last_success > newest):
-        newest = copy.declared_last_success
+           verifications: list[rules.VerificationFact],
+           point_times: list[dt.datetime]) -> rules.CopyFacts:
+    changed = copy.repository_changed_at
+    if changed is not None:  # nothing read of an earlier repository counts
+        verifications = [v for v in verifications if v.performed_at >= changed]
+    declared = copy.declared_last_success if not copy.is_driven else None
+    if declared and (newest is None or declared > newest):
+        newest = declared
         count = max(count, 1)
+    times = sorted({*point_times, *([declared] if declared else [])})
     encrypted = copy.engine_details.get("encrypted", copy.encrypted)
     return rules.CopyFacts(
         name=copy.name, media=str(copy.get_media_display()), site=copy.site, offsite=copy.offsite,
         offline=copy.offline, immutable_days=copy.immutable_days,
         supplier=copy.supplier.code if copy.supplier_id else "",
         newest_point=newest, point_count=count, verifications=tuple(verifications),
+        point_times=tuple(times), driven=copy.is_driven,
         slices=copy.verify_slices if copy.engine == "restic" else 1,
         encrypted=encrypted, admin_mfa=copy.admin_mfa, separate_auth=copy.separate_auth,
         segmented=copy.segmented, named_admin_accounts=copy.named_admin_accounts)
@@ -189,11 +196,25 @@ def asset_reports(assets, *, now: dt.datetime | None = None,
               RestorePoint.objects.filter(copy_id__in=copy_ids, gone_at__isnull=True,
                                           taken_at__lte=now)
               .values("copy").annotate(newest=Max("taken_at"), n=Count("id"))}
+    # The times of the points that may be the newest *verified* one: those within the
+    # verification window (a copy is only verified through a date inside it), and the newest
+    # one before it.
+    window_start = now - dt.timedelta(days=pol.verification_window_days)
+    live = RestorePoint.objects.filter(copy_id__in=copy_ids, gone_at__isnull=True,
+                                       taken_at__lte=now)
+    point_times: dict[int, list[dt.datetime]] = defaultdict(list)
+    for copy_id, taken in live.filter(taken_at__gte=window_start).values_list("copy_id",
+                                                                             "taken_at"):
+        point_times[copy_id].append(taken)
+    for row in (live.filter(taken_at__lt=window_start).values("copy")
+                .annotate(newest=Max("taken_at"))):
+        point_times[row["copy"]].append(row["newest"])
     lookback = now - dt.timedelta(days=max(pol.verification_window_days,
                                            pol.restore_test_window_days))
     verifications: dict[int, list[rules.VerificationFact]] = defaultdict(list)
     for copy_id, at, kind, result, errors, n, t, reads in (
-            Verification.objects.filter(copy_id__in=copy_ids, performed_at__gte=lookback)
+            Verification.objects.filter(copy_id__in=copy_ids, performed_at__gte=lookback,
+                                        performed_at__lte=now)
             .values_list("copy_id", "performed_at", "kind", "result", "error_count",
                          "slice_number", "slice_total", "reads_data")):
         verifications[copy_id].append(rules.VerificationFact(
@@ -203,24 +224,20 @@ def asset_reports(assets, *, now: dt.datetime | None = None,
     stale = [c.pk for c in copies if not verifications.get(c.pk)]
     if stale:
         for copy_id, at, kind, result, errors, reads in (
-                Verification.objects.filter(copy_id__in=stale).order_by("copy_id", "-performed_at")
+                Verification.objects.filter(copy_id__in=stale, performed_at__lte=now)
+                .order_by("copy_id", "-performed_at")
                 .values_list("copy_id", "performed_at", "kind", "result", "error_count",
                              "reads_data")):
             if not verifications.get(copy_id):
                 verifications[copy_id].append(rules.VerificationFact(
                     performed_at=at, ok=result == VerificationResult.OK, kind=kind,
                     error_count=errors, slice=None, reads_data=reads))
-    last_jobs: dict[int, BackupJob] = {}
-    latest_job_ids = (BackupJob.objects.filter(copy_id__in=copy_ids).values("copy")
-                      .annotate(last=Max("ended_at")))
-    wanted = Q()
-    any_job = False
-    for row in latest_job_ids:
-        wanted |= Q(copy_id=row["copy"], ended_at=row["last"])
-        any_job = True
-    if any_job:
-        for job in BackupJob.objects.filter(wanted).order_by("ended_at"):
-            last_jobs[job.copy_id] = job
+    # The latest job of each copy (one query; a job dated in the future is ignored).
+    newest_job = (BackupJob.objects.filter(copy_id=OuterRef("copy_id"), ended_at__lte=now)
+                  .order_by("-ended_at", "-pk").values("pk")[:1])
+    last_jobs: dict[int, BackupJob] = {
+        job.copy_id: job for job in BackupJob.objects.filter(
+            copy_id__in=copy_ids, ended_at__lte=now, pk=Subquery(newest_job))}
     required = _required_rpo(assets) if with_required else {}
 
     by_asset: dict[int, list[BackupCopy]] = defaultdict(list)
@@ -231,7 +248,8 @@ def asset_reports(assets, *, now: dt.datetime | None = None,
         copy_reports = []
         for copy in by_asset.get(asset.pk, []):
             newest, count = points.get(copy.pk, (None, 0))
-            facts = _facts(copy, newest, count, verifications.get(copy.pk, []))
+            facts = _facts(copy, newest, count, verifications.get(copy.pk, []),
+                           point_times.get(copy.pk, []))
             copy_reports.append(CopyReport(
                 copy=copy, facts=facts,
                 verification=rules.copy_verification(facts, now, pol),

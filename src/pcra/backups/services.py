@@ -48,7 +48,7 @@ COPY_FIELDS = (
 
 
 #: "scheme://user:password@host" in a repository address
-_PASSWORD_IN_URL = re.compile(r"://[^/@:\s]+:[^/@\s]+@")
+_PASSWORD_IN_URL = re.compile(r"://[^/@:\s]*:[^/@\s]+@")
 
 
 # --- Data assets ------------------------------------------------------------------------------
@@ -132,14 +132,19 @@ def copy_rules(copy: BackupCopy, *, top_id: int) -> dict[str, list[str]]:
         value = getattr(copy, name)
         if value is not None and Decimal(value) <= 0:
             add(name, _("Must be more than zero."))
+    if copy.engine in DRIVEN_ENGINES and copy.declared_last_success is not None:
+        add("declared_last_success", _(
+            "pcra reads the restore points of %(engine)s repositories itself: a declared last "
+            "success is only for copies without a connector.")
+            % {"engine": copy.get_engine_display()})
     if copy.verify_slices is not None and copy.verify_slices < 1:
         add("verify_slices", _("At least one slice."))
     elif (copy.engine == Engine.RESTIC and copy.verify_interval_hours
-          and copy.verify_slices * float(copy.verify_interval_hours) > _window_hours()):
+          and (copy.verify_slices + 1) * float(copy.verify_interval_hours) > _window_hours()):
         add("verify_slices", _(
-            "With %(slices)s slices every %(hours)s h, a full read takes %(total)s days, longer "
-            "than the %(window)s-day verification window: use fewer slices or verify more "
-            "often.") % {"slices": copy.verify_slices,
+            "With %(slices)s slices every %(hours)s h, a full read takes %(total)s days: it "
+            "must fit in the %(window)s-day verification window with one run to spare. Use "
+            "fewer slices or verify more often.") % {"slices": copy.verify_slices,
                          "hours": f"{float(copy.verify_interval_hours):g}",
                          "total": f"{copy.verify_slices * float(copy.verify_interval_hours) / 24:g}",
                          "window": settings.PCRA_BACKUP_VERIFICATION_WINDOW_DAYS})
@@ -184,15 +189,21 @@ def copy_update(*, copy: BackupCopy, **fields) -> BackupCopy:
         if name not in COPY_FIELDS:
             raise TypeError(f"copy_update() got an unexpected field {name!r}")
         setattr(copy, name, value)
-    if copy.engine != engine_before or copy.repository != repository_before:
-        # Another repository: what the engine told of the old one no longer applies.
+    moved = copy.pk is not None and (copy.engine != engine_before
+                                     or copy.repository != repository_before)
+    if moved:
+        # Another repository: nothing read of the old one counts any more (its restore points
+        # are kept as gone, its verifications as history).
         copy.engine_details = {}
         copy.next_collection_at = copy.next_verification_at = None
         copy.verify_next_slice = 1
+        copy.repository_changed_at = timezone.now()
     if copy.verify_next_slice > copy.verify_slices:
         copy.verify_next_slice = 1
     copy_validate(copy)
     copy.save()
+    if moved:
+        copy.points.filter(gone_at__isnull=True).update(gone_at=copy.repository_changed_at)
     return copy
 
 
@@ -227,8 +238,8 @@ def copy_password(copy: BackupCopy) -> str:
               "copy's page.") % {"copy": copy})
     try:
         return secrets.decrypt(copy.secret)
-    except secrets.SecretError as exc:
-        raise engines.EngineError("wrong_password", str(exc)) from exc
+    except secrets.SecretError as exc:  # the key file, not the repository, is the problem
+        raise engines.EngineError("failed", str(exc)) from exc
 
 
 def copy_engine(copy: BackupCopy):
@@ -393,10 +404,16 @@ def verify_copy(*, copy: BackupCopy, now: dt.datetime | None = None,
 
 
 def verification_rules(*, result: str, error_count: int | None,
-                       performed_at: dt.datetime | None) -> dict[str, list[str]]:
+                       performed_at: dt.datetime | None, kind: str | None = None,
+                       copy: BackupCopy | None = None) -> dict[str, list[str]]:
     """The meaning rules of a verification entered as evidence, per field (shared by the form,
-    the workbook import and :func:`verification_record`)."""
+    the workbook import and :func:`verification_record`). The integrity of a restic or Borg
+    copy is only ever read from the engine: a hand-entered "OK" must not hide damage it found."""
     errors: dict[str, list[str]] = {}
+    if copy is not None and copy.is_driven and kind == VerificationKind.INTEGRITY:
+        errors["kind"] = [_("pcra checks the integrity of %(engine)s repositories itself "
+                            "(verify now, or wait for the rotation); only restore tests may be "
+                            "recorded for this copy.") % {"engine": copy.get_engine_display()}]
     count = error_count or 0
     if result == VerificationResult.FAILED and count < 1:
         errors["error_count"] = [_("A failed verification has at least one error.")]
@@ -417,7 +434,7 @@ def verification_record(*, copy: BackupCopy, performed_at: dt.datetime, kind: st
                                 error_count=error_count, duration_seconds=duration_seconds,
                                 size_bytes=size_bytes, notes=notes, source=source)
     errors = verification_rules(result=result, error_count=error_count,
-                                performed_at=performed_at)
+                                performed_at=performed_at, kind=kind, copy=copy)
     if errors:
         raise ValidationError(errors)
     verification.full_clean(exclude=["copy", "uuid"])

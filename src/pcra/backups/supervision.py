@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -55,33 +55,36 @@ def _hours(value: float) -> str:
     return _("%(days)s days") % {"days": f"{value / 24:.0f}"}
 
 
-def last_runs(copy_ids: list[int]) -> dict[int, CollectionRun]:
-    latest = (CollectionRun.objects.filter(copy_id__in=copy_ids).values("copy")
-              .annotate(last=Max("started_at")))
-    result: dict[int, CollectionRun] = {}
-    for row in latest:
-        run = (CollectionRun.objects.filter(copy_id=row["copy"], started_at=row["last"])
-               .order_by("-pk").first())
-        if run is not None and run.status != RunStatus.RUNNING:
-            result[row["copy"]] = run
+def last_runs(copy_ids: list[int]) -> dict[int, list[CollectionRun]]:
+    """The latest finished collection run and verification run of each copy (one query)."""
+    newest = (CollectionRun.objects.filter(copy_id=OuterRef("copy_id"), kind=OuterRef("kind"))
+              .exclude(status=RunStatus.RUNNING).order_by("-started_at", "-pk").values("pk")[:1])
+    result: dict[int, list[CollectionRun]] = {}
+    for run in (CollectionRun.objects.filter(copy_id__in=copy_ids, pk=Subquery(newest))
+                .order_by("kind")):
+        result.setdefault(run.copy_id, []).append(run)
     return result
 
 
-def conditions_of(report: selectors.AssetReport, runs: dict[int, CollectionRun],
+def conditions_of(report: selectors.AssetReport, runs: dict[int, list[CollectionRun]],
                   now: dt.datetime) -> list[Condition]:
     """What is wrong with one asset right now."""
     found: list[Condition] = []
+    if not report.copies:
+        found.append(Condition(None, AlertKind.BACKUP_MISSING, Severity.CRITICAL,
+                               _("no backup copy is declared for this data")))
     for copy_report in report.copies:
         copy = copy_report.copy
         if not copy.supervised:
             continue
-        run = runs.get(copy.pk)
-        if run is not None and run.status == RunStatus.FAILED:
+        failed = [run for run in runs.get(copy.pk, []) if run.status == RunStatus.FAILED]
+        if failed:
             found.append(Condition(copy.pk, AlertKind.COLLECTION_FAILED, Severity.CRITICAL,
-                                   _("%(copy)s: the repository could not be read "
-                                     "(%(label)s): %(error)s")
-                                   % {"copy": copy.name, "label": run.error_label,
-                                      "error": run.error}))
+                                   "; ".join(
+                                       _("%(copy)s: the repository could not be read "
+                                         "(%(label)s): %(error)s")
+                                       % {"copy": copy.name, "label": run.error_label,
+                                          "error": run.error} for run in failed)))
         job = copy_report.last_job
         if job is not None and job.status == JobStatus.FAILED:
             found.append(Condition(copy.pk, AlertKind.BACKUP_FAILED, Severity.CRITICAL,
@@ -171,11 +174,23 @@ def alerts_refresh(*, assets=None, now: dt.datetime | None = None,
         for key, condition in wanted.items():
             if key in open_alerts:
                 continue
+            # Resolved by hand while the condition still held: the same problem goes on, with
+            # its first opening date (so it still escalates) and without a new e-mail.
+            previous = (Alert.objects.filter(data_asset_id=key[0], copy_id=key[1], kind=key[2])
+                        .order_by("-opened_at", "-pk").first())
+            carried = previous is not None and previous.resolved_by_id is not None
             alert = Alert.objects.create(
                 data_asset=assets_by_id[key[0]], copy_id=condition.copy_id, kind=condition.kind,
-                severity=condition.severity, message=condition.message, opened_at=now,
-                last_seen_at=now)
-            result.opened.append(alert)
+                severity=condition.severity, message=condition.message,
+                opened_at=previous.opened_at if carried else now, last_seen_at=now,
+                escalated_at=previous.escalated_at if carried else None,
+                notified_at=previous.notified_at if carried else None)
+            if not carried:
+                result.opened.append(alert)
+            elif alert.escalated_at is None and now - alert.opened_at >= escalation:
+                alert.escalated_at = now
+                alert.save()
+                result.escalated.append(alert)
     if notify and (result.opened or result.escalated):
         transaction.on_commit(lambda: notify_alerts(opened=result.opened,
                                                     escalated=result.escalated))
@@ -248,8 +263,8 @@ def copies_due(now: dt.datetime | None = None):
     from django.db.models import Q
 
     now = now or timezone.now()
-    base = BackupCopy.objects.filter(supervised=True, engine__in=("restic", "borg")).exclude(
-        secret="")
+    # Copies without a stored password are due too: their run fails and says so.
+    base = BackupCopy.objects.filter(supervised=True, engine__in=("restic", "borg"))
     collect = base.filter(Q(next_collection_at__isnull=True) | Q(next_collection_at__lte=now))
     verify = base.filter(Q(next_verification_at__isnull=True) | Q(next_verification_at__lte=now))
     return collect, verify

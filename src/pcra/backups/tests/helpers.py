@@ -22,9 +22,10 @@ def asset(org, code: str, **node_fields):
 
 
 def copy(data_asset, name: str, *, media="nas", point_hours: float | None = 2.0,
-         verified_hours: float | None = 24.0, verified_ok: bool = True,
+         verified_hours: float | None = 1.0, verified_ok: bool = True,
          restore_test_days: float | None = None, **fields):
-    """A copy with one restore point ``point_hours`` old and one whole verification."""
+    """A copy with one restore point ``point_hours`` old and one whole verification
+    ``verified_hours`` old (after the point by default, so that the point is verified)."""
     fields.setdefault("engine", "veeam")
     fields.setdefault("frequency_hours", 24)
     made = services.copy_create(data_asset=data_asset, name=name, media=media, **fields)

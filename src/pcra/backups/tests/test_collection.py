@@ -263,3 +263,67 @@ def test_worker_runs_due_collections_through_the_database_queue(live_db, world, 
     # Nothing is due any more: a second pass enqueues only the alert refresh.
     call_command("worker", "--once", verbosity=0)
     assert DBTaskResult.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_hand_entered_integrity_cannot_hide_what_the_engine_found(world, tmp_path, source,
+                                                                 english_settings):
+    copy, repo = restic_copy(world, tmp_path, source, verify_slices=1)
+    services.collect_copy(copy=copy)
+    samples.flip_byte(data_pack(repo))
+    services.verify_copy(copy=copy)
+    with pytest.raises(ValidationError) as info:
+        services.verification_record(copy=copy, performed_at=timezone.now(),
+                                     kind="integrite", result="ok")
+    assert "kind" in info.value.message_dict
+    # A restore test may be recorded, but it does not clear the damaged pack.
+    services.verification_record(copy=copy, performed_at=timezone.now(), kind="restauration",
+                                 result="ok")
+    [report] = selectors.asset_reports([copy.data_asset])
+    assert report.copies[0].verification.verified is False
+    assert report.digits.zero.ok is False
+
+
+@pytest.mark.django_db
+def test_zero_holds_then_fails_when_a_pack_is_damaged(world, tmp_path, source):
+    copy, repo = restic_copy(world, tmp_path, source, verify_slices=1, site="B")
+    borg_repo = samples.make_borg_repo(tmp_path / "borg-usb", PASSWORD, source=source,
+                                       archives=1)
+    other = services.copy_create(data_asset=copy.data_asset, name="usb", engine="borg",
+                                 repository=str(borg_repo), media="amovible", offline=True)
+    services.copy_set_secret(copy=other, password=PASSWORD)
+    for made in (copy, other):
+        services.collect_copy(copy=made)
+        services.verify_copy(copy=made)
+    services.verification_record(copy=other, performed_at=timezone.now(), kind="restauration",
+                                 result="ok")
+    [report] = selectors.asset_reports([copy.data_asset])
+    assert report.digits.zero.ok is True
+    samples.flip_byte(data_pack(repo))
+    services.verify_copy(copy=copy)
+    [report] = selectors.asset_reports([copy.data_asset])
+    assert report.digits.zero.ok is False
+
+
+@pytest.mark.django_db
+def test_moving_a_copy_to_another_repository_forgets_what_was_read(world, tmp_path, source):
+    copy, _repo = restic_copy(world, tmp_path, source, verify_slices=1)
+    services.collect_copy(copy=copy)
+    services.verify_copy(copy=copy)
+    [report] = selectors.asset_reports([copy.data_asset])
+    assert (report.copies[0].verification.verified, report.copies[0].point_count) == (True, 2)
+    services.copy_update(copy=copy, repository=str(tmp_path / "elsewhere"))
+    run = services.collect_copy(copy=copy)
+    assert run.error_code == "repository_not_found"
+    [report] = selectors.asset_reports([copy.data_asset])
+    assert (report.copies[0].verification.verified, report.copies[0].point_count) == (False, 0)
+    assert report.achieved_rpo["nominal"] is None
+
+
+@pytest.mark.django_db
+def test_declared_last_success_is_only_for_copies_without_connector(world):
+    data = asset(world.et_a1, "D-DB")
+    with pytest.raises(ValidationError) as info:
+        services.copy_create(data_asset=data, name="borg", engine="borg", repository="/r",
+                             media="nas", declared_last_success=timezone.now())
+    assert "declared_last_success" in info.value.message_dict

@@ -479,3 +479,26 @@ def test_parser_is_pure_and_reads_naive_times_in_the_given_zone():
     assert point == ingest.Point(2, "A", "c", "42",
                                  dt.datetime(2026, 7, 1, 3, 0, tzinfo=UTC), None, None, "")
     assert point.taken_at.tzinfo is tokyo
+
+
+def test_impossible_and_future_dates_and_deep_json_are_line_errors(world, backed, tmp_path):
+    content = "\n".join([
+        '{"type": "job", "data_asset": "SRV-DB", "copy": "veeam-nas", '
+        '"ended_at": "0001-01-01T00:00:00+01:00", "status": "success"}',
+        '{"type": "job", "data_asset": "SRV-DB", "copy": "veeam-nas", '
+        '"ended_at": "9999-12-31T23:59:59-01:00", "status": "success"}',
+        '{"type": "verification", "data_asset": "SRV-DB", "copy": "tape", '
+        '"date": "2099-01-01T00:00:00+01:00", "kind": "integrite", "result": "ok"}',
+        "[" * 100_000,
+        '{"type": "job", "data_asset": "SRV-DB", "copy": "veeam-nas", '
+        '"ended_at": "2026-03-01T00:00:00+01:00", "status": "success"}',
+    ]) + "\n"
+    with pytest.raises(IngestError) as caught:
+        ingest_file(path=write(tmp_path, "dates.jsonl", content), top=world.ght_a)
+    errors = caught.value.errors
+    assert [e.split(":")[0] for e in errors] == ["line 1", "line 2", "line 3", "line 4"]
+    assert errors[0] == ("line 1: column ended_at: 0001-01-01T00:00:00+01:00 is in the future "
+                         "or before 1970")
+    assert errors[2].startswith("line 3: column date: 2099-01-01T00:00:00+01:00 is in the future")
+    assert errors[3].startswith("line 4: not valid JSON (nested too deeply)")
+    assert stored_counts() == (0, 0, 0, 0)

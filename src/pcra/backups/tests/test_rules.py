@@ -187,10 +187,11 @@ def test_slices_older_than_the_window_expire():
 
 
 def test_achieved_rpo_per_scenario():
+    fresh = (VerificationFact(ago(hours=0.5), ok=True),)
     copies = [
-        copy("nas", "nas", site="A", point=ago(hours=2)),
-        copy("tape", "bande", site="B", offline=True, point=ago(hours=30)),
-        copy("cloud", "cloud", supplier="OVH", offsite=True, point=ago(hours=5)),
+        copy("nas", "nas", site="A", point=ago(hours=2), checks=fresh),
+        copy("tape", "bande", site="B", offline=True, point=ago(hours=30), checks=fresh),
+        copy("cloud", "cloud", supplier="OVH", offsite=True, point=ago(hours=5), checks=fresh),
         copy("broken", "disque", site="B", point=ago(hours=1),
              checks=(VerificationFact(ago(days=1), ok=False, error_count=1),)),
     ]
@@ -199,6 +200,44 @@ def test_achieved_rpo_per_scenario():
     # The broken copy has the newest point but is not verified: it never counts.
     assert rpo == {"nominal": 2.0, "ransomware": 30.0, "site:A": 5.0, "site:B": 2.0,
                    "supplier:OVH": 2.0}
+
+
+def test_only_points_taken_before_the_last_good_read_are_verified():
+    times = (ago(hours=30), ago(hours=20), ago(hours=2))
+    checked = copy("nas", "nas", point=times[-1], point_times=times,
+                   checks=(VerificationFact(ago(hours=10), ok=True),))
+    nominal = Scenario(rules.NOMINAL)
+    assert rules.achieved_rpo_hours([checked], nominal, production_site="A", now=NOW) == 20.0
+    # With a rotation, the oldest of the slices' latest reads bounds what is verified.
+    t = 2
+    sliced_copy = copy("nas", "nas", point=times[-1], point_times=times, slices=t,
+                       checks=(sliced(1, t, days=1.0), sliced(2, t, days=0.1)))
+    assert rules.achieved_rpo_hours([sliced_copy], nominal, production_site="A",
+                                    now=NOW) == 30.0
+
+
+def test_ransomware_keeps_only_the_points_an_immutable_copy_still_protects():
+    times = (ago(days=10), ago(days=2))
+    immutable = copy("s3", "objet", immutable_days=7, point=times[-1], point_times=times,
+                     checks=(VerificationFact(ago(hours=1), ok=True),))
+    ransomware = Scenario(rules.RANSOMWARE)
+    assert rules.achieved_rpo_hours([immutable], ransomware, production_site="A",
+                                    now=NOW) == 48.0
+    old_only = copy("s3", "objet", immutable_days=7, point=times[0], point_times=times[:1],
+                    checks=(VerificationFact(ago(hours=1), ok=True),))
+    assert rules.achieved_rpo_hours([old_only], ransomware, production_site="A",
+                                    now=NOW) is None
+
+
+def test_a_restore_test_does_not_clear_a_failed_slice_of_a_driven_copy():
+    t = 2
+    checks = (sliced(1, t, days=3, ok=False), sliced(2, t, days=2),
+              VerificationFact(ago(days=1), ok=True, kind=rules.RESTORE))
+    driven = rules.copy_verification(copy(checks=checks, slices=t, driven=True), NOW)
+    assert (driven.verified, driven.failed_slices) == (False, (1,))
+    # For a copy pcra does not read itself, a restore test is its latest verification.
+    other = rules.copy_verification(copy(checks=checks, slices=t), NOW)
+    assert other.verified is True
 
 
 def test_no_surviving_verified_copy_gives_none():

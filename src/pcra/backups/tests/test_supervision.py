@@ -203,3 +203,81 @@ def test_report_json_shape(world):
     assert row["achieved_rpo_hours"]["ransomware"] == pytest.approx(2.0, abs=0.01)
     assert row["achieved_rpo_hours"]["site:SITE-B"] == pytest.approx(2.0, abs=0.01)
     assert row["required_rpo_hours"] is None
+
+
+def test_a_failed_job_does_not_count_and_a_successful_one_is_no_verification(world):
+    """The acceptance's table case, through the database: ingested jobs, no restore point."""
+    data = asset(world.et_a1, "JOB-DB")
+    copy(data, "nas", media="nas", site="SITE-A", restore_test_days=5)
+    failed = copy(data, "tape", media="bande", site="SITE-B", offline=True, point_hours=None,
+                  verified_hours=None)
+    BackupJob.objects.create(copy=failed, external_id="f1", ended_at=hours_ago(3),
+                             status="failed", source=Source.INGEST)
+    [report] = __import__("pcra.backups.selectors", fromlist=["x"]).asset_reports([data])
+    assert tuple(v.ok for v in report.digits.as_dict().values()) == (
+        False, False, False, False, False)
+    # Its next job succeeds and leaves a restore point: it counts, but is still not verified.
+    from pcra.backups.models import RestorePoint
+
+    BackupJob.objects.create(copy=failed, external_id="s1", ended_at=hours_ago(1),
+                             status="success", source=Source.INGEST)
+    RestorePoint.objects.create(copy=failed, external_id="p1", taken_at=hours_ago(1),
+                                source=Source.INGEST)
+    [report] = __import__("pcra.backups.selectors", fromlist=["x"]).asset_reports([data])
+    assert tuple(v.ok for v in report.digits.as_dict().values()) == (
+        True, True, True, True, False)
+    assert report.digits.zero.render() == "tape: never verified"
+
+
+def test_asset_without_copy_is_critical(world):
+    asset(world.et_a1, "NAKED-DB")
+    supervision.alerts_refresh()
+    assert open_alerts() == {("NAKED-DB", None, "backup_missing", "critical")}
+    code, line = plugin()
+    assert code == 2 and "NAKED-DB: no backup copy is declared for this data" in line
+
+
+def test_nagios_output_never_carries_a_second_pipe(world):
+    data = asset(world.et_a1, "PIPE-DB")
+    made = copy(data, "nas")
+    BackupJob.objects.create(copy=made, external_id="j", ended_at=hours_ago(0.5), status="failed",
+                             message="disk full | perf=1\nnext", source=Source.INGEST)
+    code, line = plugin()
+    assert code == 2 and line.count("|") == 1 and "\n" not in line
+    assert "disk full / perf=1 next" in line
+
+
+def test_resolving_by_hand_a_condition_that_holds_keeps_its_age_and_escalates(world, settings):
+    settings.PCRA_ALERT_ESCALATION_DAYS = 2
+    data = asset(world.et_a1, "HAND-DB")
+    copy(data, "nas", verified_ok=False)
+    supervision.alerts_refresh()
+    first = Alert.objects.get(kind="verification_failed")
+    supervision.alert_resolve(alert=first, user=world.owner)
+    later = timezone.now() + dt.timedelta(days=2, hours=1)
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        result = supervision.alerts_refresh(now=later)
+    reopened = Alert.objects.get(kind="verification_failed", resolved_at__isnull=True)
+    assert reopened.opened_at == first.opened_at
+    assert reopened not in result.opened  # not mailed again as new…
+    assert [a.pk for a in result.escalated] == [reopened.pk]  # …but escalated on time
+
+
+def test_many_copies_with_jobs_in_one_report(world):
+    """SQLite limits the depth of an expression: the latest job per copy is one subquery."""
+    from pcra.backups import selectors
+    from pcra.backups.models import BackupCopy, DataAsset
+
+    data = DataAsset.objects.get(pk=asset(world.et_a1, "BIG-DB").pk)
+    copies = BackupCopy.objects.bulk_create(
+        BackupCopy(data_asset=data, name=f"c{i}", engine="veeam", media="nas")
+        for i in range(1100))
+    BackupJob.objects.bulk_create(
+        BackupJob(copy=c, external_id="j", ended_at=hours_ago(1),
+                  status="failed" if i % 2 else "success", source=Source.INGEST)
+        for i, c in enumerate(copies))
+    [report] = selectors.asset_reports([data])
+    assert len(report.copies) == 1100
+    assert sum(1 for c in report.copies if c.last_job.status == "failed") == 550

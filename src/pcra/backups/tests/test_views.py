@@ -38,7 +38,7 @@ def ago(hours: float) -> dt.datetime:
     return timezone.now() - dt.timedelta(hours=hours)
 
 
-def add_copy(asset, name, *, point_hours=2.0, verified_hours=24.0, ok=True,
+def add_copy(asset, name, *, point_hours=2.0, verified_hours=1.0, ok=True,
              restore_days=None, **fields):
     """A copy reported by a tool pcra does not drive: one restore point, one verification."""
     fields.setdefault("engine", "veeam")

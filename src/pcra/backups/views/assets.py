@@ -9,7 +9,6 @@ every visible asset's digits and call it once on them (also a fixed number of qu
 from __future__ import annotations
 
 import dataclasses
-
 from dataclasses import dataclass
 from typing import Any
 

@@ -35,11 +35,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pcra.backups.models import (
+    DRIVEN_ENGINES,
     BackupCopy,
     BackupInfrastructure,
     DataAsset,
     Source,
     Verification,
+    VerificationKind,
 )
 from pcra.backups.services import (
     copy_create,
@@ -454,6 +456,9 @@ class _VerificationPlan:
     size_bytes: int | None
     notes: str
     skipped: bool = False
+    #: the refusal of a hand-entered integrity check of a copy pcra reads itself; it only
+    #: applies to rows not already stored (an export of the engine's checks re-imports as is)
+    engine_only: str = ""
 
 
 class VerificationHandler(SheetHandler):
@@ -486,7 +491,10 @@ class VerificationHandler(SheetHandler):
                 continue
             if not date or not kind or not result:
                 continue  # already reported
-            plan = self._plan(ctx, data, row, key, node, existing)
+            declared_plan = st.declared.get(key)
+            engine = (declared_plan.fields.get("engine") if declared_plan is not None else None) \
+                or (existing.engine if existing is not None else None)
+            plan = self._plan(ctx, data, row, key, node, existing, engine)
             if plan is None:
                 continue
             identity = (key, to_second(plan.performed_at), plan.kind, plan.result)
@@ -499,6 +507,8 @@ class VerificationHandler(SheetHandler):
             self.plans.append(plan)
         self._skip_known(ctx)
         for plan in self.plans:
+            if plan.engine_only and not plan.skipped:
+                ctx.error(data.name, plan.row.number, data.header("kind"), plan.engine_only)
             label = f"{plan.key[0]} / {plan.key[1]} {local_cell(plan.performed_at)}"
             action = "unchanged" if plan.skipped else "created"
             if action == "created" and not ctx.may_write(plan.node.organization):
@@ -507,7 +517,7 @@ class VerificationHandler(SheetHandler):
                                            plan.node.organization))
             record_change(report, row=plan.row.number, key=label, action=action, fields=[])
 
-    def _plan(self, ctx, data, row, key, node, existing) -> _VerificationPlan | None:
+    def _plan(self, ctx, data, row, key, node, existing, engine) -> _VerificationPlan | None:
         """The verification of a row, checked with ``verification_record``'s rules (same
         messages) and the model's field validation."""
         performed_at = aware(row.values["date"])  # type: ignore[arg-type]
@@ -516,9 +526,11 @@ class VerificationHandler(SheetHandler):
         result = row.values["result"]
         errors = verification_rules(
             result=result, error_count=None if "errors" in row.bad else error_count,
-            performed_at=performed_at)
+            performed_at=performed_at, kind=row.values["kind"],
+            copy=BackupCopy(engine=engine) if engine else None)
         if "errors" in row.bad:
             errors.pop("error_count", None)
+        engine_only = " ".join(errors.pop("kind", []))
         minutes = row.values.get("duration_minutes")
         size = row.values.get("size_gb")
         plan = _VerificationPlan(
@@ -526,7 +538,7 @@ class VerificationHandler(SheetHandler):
             kind=row.values["kind"], result=result, error_count=error_count,
             duration_seconds=float(Decimal(minutes) * 60) if minutes is not None else None,
             size_bytes=int(Decimal(size) * GO) if size is not None else None,
-            notes=row.values.get("notes") or "")
+            notes=row.values.get("notes") or "", engine_only=engine_only)
         probe = Verification(performed_at=performed_at, kind=plan.kind, result=plan.result,
                              error_count=plan.error_count,
                              duration_seconds=plan.duration_seconds,
@@ -591,7 +603,8 @@ class VerificationHandler(SheetHandler):
         """The verifications of the last :data:`EXPORT_DAYS` days, of every source, that the
         sheet can state faithfully: whole-copy checks that read the data (one slice of a
         rotation, or a check of the structure alone, would read back as a whole-copy
-        verification)."""
+        verification). The integrity checks of restic and Borg copies are left out too: pcra
+        reads them from the engine, and the sheet refuses them as hand-entered evidence."""
         if scope.user is None:
             qs = Verification.objects.select_related("copy__data_asset__node")
         else:
@@ -601,7 +614,9 @@ class VerificationHandler(SheetHandler):
         since = timezone.now() - dt.timedelta(days=EXPORT_DAYS)
         rows = sorted(qs.filter(copy__data_asset__node__top_id=scope.ght.pk,
                                 performed_at__gte=since, slice_total__isnull=True,
-                                reads_data=True),
+                                reads_data=True)
+                      .exclude(kind=VerificationKind.INTEGRITY,
+                               copy__engine__in=DRIVEN_ENGINES),
                       key=lambda v: (v.copy.data_asset.node.code, v.copy.name, v.performed_at,
                                      v.kind, v.result))
         records = []

@@ -30,7 +30,7 @@ def evaluate(organization_code: str | None) -> tuple[int, str]:
     assets = list(assets_of(organization_from(organization_code)))
     reports = selectors.asset_reports(assets, now=now)
     copies = sum(len(r.copies) for r in reports)
-    if not copies:
+    if not reports:  # nothing declared at all (a data asset without copy is CRITICAL)
         return UNKNOWN, "BACKUPS UNKNOWN - no backup copy to check"
     runs = supervision.last_runs([c.copy.pk for r in reports for c in r.copies])
     found = [(r.code, c) for r in reports for c in supervision.conditions_of(r, runs, now)]
@@ -48,7 +48,10 @@ def evaluate(organization_code: str | None) -> tuple[int, str]:
     if ages:
         perfdata += f" oldest_point_age={round(max(ages) * 3600)}s;;;0"
     summary = f"{len(critical)} critical, {len(warning)} warning on {len(reports)} data assets"
+    # "|" starts the performance data for Nagios: never let a message (an ingested job
+    # message, an engine error) carry one.
     details = "; ".join(f"{code}: {c.message}" for code, c in (critical + warning)[:5])
+    details = details.replace("|", "/").replace("\n", " ")
     line = f"BACKUPS {LABELS[status]} - {summary}" + (f": {details}" if details else "")
     return status, f"{line} | {perfdata}"
 
