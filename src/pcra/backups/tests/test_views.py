@@ -589,3 +589,19 @@ def test_list_pages_run_a_constant_number_of_queries(client, world, url_name, pa
     many, rows_many = _count(client, url, **params)
     assert (rows_few, rows_many) == (5, 50)
     assert many == few
+
+
+def test_a_shared_assets_copy_does_not_name_another_establishments_infrastructure(client, world):
+    infra = services.infrastructure_create(top=world.ght_a, code="BK-A1",
+                                                  name="Serveur secret A1",
+                                                  organization=world.et_a1)
+    shared = make_node(org=world.ght_a, node_type="component", code="SHARED-FS")
+    data = services.data_asset_ensure(node=shared)
+    services.copy_create(data_asset=data, name="nas", engine="veeam", media="nas",
+                                infrastructure=infra)
+    url = reverse("backups:asset_detail", kwargs={"uuid": data.uuid})
+    client.force_login(world.outsider)
+    page = client.get(url).content.decode()
+    assert "SHARED-FS" in page and "Serveur secret A1" not in page
+    client.force_login(world.owner)
+    assert "Serveur secret A1" in client.get(url).content.decode()

@@ -205,6 +205,9 @@ class CopyView:
     verifications: list
     runs: list[CollectionRun]
     jobs: list
+    #: the copy's infrastructure when the reader may see it (a shared asset's copy may sit on
+    #: an establishment's backup server: its name is not shown to the other establishments)
+    infrastructure: Any = None
 
     @property
     def copy(self) -> BackupCopy:
@@ -235,11 +238,16 @@ class CopyView:
         return (self.copy.engine_details or {}).get("encrypted")
 
 
-def _copy_views(report: selectors.AssetReport) -> list[CopyView]:
+def _copy_views(report: selectors.AssetReport, user) -> list[CopyView]:
+    access = access_for(user)
     views = []
     for copy_report in report.copies:
         copy = copy_report.copy
+        infra = copy.infrastructure
+        if infra is not None and not access.can_read(infra.organization_id, top_id=infra.top_id):
+            infra = None
         views.append(CopyView(
+            infrastructure=infra,
             report=copy_report,
             points=list(copy.points.filter(gone_at__isnull=True).order_by("-taken_at")[:10]),
             verifications=list(copy.verifications.order_by("-performed_at")[:10]),
@@ -258,7 +266,7 @@ def asset_detail(request: HttpRequest, uuid) -> HttpResponse:
         "copy", "acknowledged_by").order_by("severity", "-opened_at"))
     return render(request, "backups/asset_detail.html", {
         "asset": asset, "node": asset.node, "report": report, "digits": digit_views(report),
-        "scenarios": rpo_views(report), "copies": _copy_views(report), "alerts": alerts,
+        "scenarios": rpo_views(report), "copies": _copy_views(report, request.user), "alerts": alerts,
         "can_write": can_write_node(request.user, asset.node), "now": now,
         "window_days": settings.PCRA_BACKUP_VERIFICATION_WINDOW_DAYS,
         "restore_window_days": settings.PCRA_BACKUP_RESTORE_TEST_WINDOW_DAYS,
