@@ -4,8 +4,11 @@ failing, the rotation reaching full coverage in t runs, the worker running the j
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
 import subprocess
+import tempfile
 import time
 from io import StringIO
 from pathlib import Path
@@ -28,14 +31,37 @@ def source(tmp_path_factory) -> Path:
     return samples.make_files(tmp_path_factory.mktemp("src") / "data", count=12, size=3000)
 
 
+_TEMPLATES: dict[tuple[str, int], Path] = {}
+
+
+def _template(engine: str, count: int, source: Path) -> Path:
+    """Repositories are made once per test session and copied for each test (a restic command
+    costs half a second of key derivation, `restic init` three)."""
+    key = (engine, count)
+    if key not in _TEMPLATES:
+        root = Path(tempfile.mkdtemp(prefix="pcra-repo-templates-"))
+        atexit.register(shutil.rmtree, root, True)
+        path = root / f"{engine}-{count}"
+        if engine == "restic":
+            samples.make_restic_repo(path, PASSWORD, source=source, snapshots=count)
+        else:
+            samples.make_borg_repo(path, PASSWORD, source=source, archives=count)
+        _TEMPLATES[key] = path
+    return _TEMPLATES[key]
+
+
+def _copy_of(engine: str, count: int, source: Path, target: Path) -> Path:
+    shutil.copytree(_template(engine, count, source), target)
+    return target
+
+
 @pytest.fixture
 def english_settings(settings, english):
     settings.LANGUAGE_CODE = "en"
 
 
 def restic_copy(world, tmp_path, source, *, snapshots=2, code="DPI-DB", name="nas", **fields):
-    repo = samples.make_restic_repo(tmp_path / f"restic-{code}", PASSWORD, source=source,
-                                    snapshots=snapshots)
+    repo = _copy_of("restic", snapshots, source, tmp_path / f"restic-{code}")
     data = asset(world.et_a1, code)
     copy = services.copy_create(data_asset=data, name=name, engine="restic", repository=str(repo),
                                 media="nas", **fields)
@@ -44,8 +70,7 @@ def restic_copy(world, tmp_path, source, *, snapshots=2, code="DPI-DB", name="na
 
 
 def borg_copy(world, tmp_path, source, *, code="PACS-DB", name="usb", **fields):
-    repo = samples.make_borg_repo(tmp_path / f"borg-{code}", PASSWORD, source=source,
-                                  archives=2)
+    repo = _copy_of("borg", 2, source, tmp_path / f"borg-{code}")
     data = asset(world.et_a1, code)
     copy = services.copy_create(data_asset=data, name=name, engine="borg", repository=str(repo),
                                 media="amovible", **fields)
@@ -287,8 +312,7 @@ def test_hand_entered_integrity_cannot_hide_what_the_engine_found(world, tmp_pat
 @pytest.mark.django_db
 def test_zero_holds_then_fails_when_a_pack_is_damaged(world, tmp_path, source):
     copy, repo = restic_copy(world, tmp_path, source, verify_slices=1, site="B")
-    borg_repo = samples.make_borg_repo(tmp_path / "borg-usb", PASSWORD, source=source,
-                                       archives=1)
+    borg_repo = _copy_of("borg", 2, source, tmp_path / "borg-usb")
     other = services.copy_create(data_asset=copy.data_asset, name="usb", engine="borg",
                                  repository=str(borg_repo), media="amovible", offline=True)
     services.copy_set_secret(copy=other, password=PASSWORD)
