@@ -43,10 +43,9 @@ run: install ## migrate, load the demo GHT, create the admin account, serve on 1
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench
 
-test: install lint ## the whole suite, on SQLite then on PostgreSQL
+test: install lint ## the whole suite, on SQLite and on PostgreSQL (both at once, one per core)
 	PCRA_DATA_DIR=$$(mktemp -d) $(PCRA) makemigrations --check --dry-run -v 1
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: $(VENV)/.installed
 	@echo "== tests on SQLite"
