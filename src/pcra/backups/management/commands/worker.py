@@ -34,7 +34,7 @@ class Command(BaseCommand):
             collections, verifications = schedule_due()
             refresh_alerts_task.enqueue()
             if verbosity:
-                self.stdout.write(f"{timezone.now():%Y-%m-%d %H:%M:%S} scheduled "
+                self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} scheduled "
                                   f"{collections} collection(s), {verifications} verification(s)")
             if backend.__class__.__name__ == "DatabaseBackend":
                 Worker(queue_names=["*"], interval=0, batch=True, backend_name=backend.alias,
