@@ -59,13 +59,14 @@ def _admin_database(sql: str) -> None:
 
 def _records(n: int, prefix: str, part: int):
     """(asset code, copy name, id, started, ended, status, bytes) for ``n`` jobs, one every
-    37 s; ``part`` k starts where part k - 1 ends (successive exports of a tool)."""
-    start = dt.datetime(2025, 1, 1) + dt.timedelta(seconds=37 * n * part)
+    11 s from 2025-01-01 (all in the past: the ingest refuses future dates); ``part`` k starts
+    where part k - 1 ends (successive exports of a tool)."""
+    start = dt.datetime(2025, 1, 1) + dt.timedelta(seconds=11 * n * part)
     statuses = ("success",) * 18 + ("warning", "failed")
     copies = ASSETS * COPIES_PER_ASSET
     for i in range(n):
         c = i % copies
-        ended = start + dt.timedelta(seconds=37 * i)
+        ended = start + dt.timedelta(seconds=11 * i)
         yield (f"BENCH-{c // COPIES_PER_ASSET:03d}", f"veeam-{c % COPIES_PER_ASSET}",
                f"{prefix}-{i:07d}", (ended - dt.timedelta(minutes=12)).isoformat(),
                ended.isoformat(), statuses[i % len(statuses)], 1_000_000 + i * 13)
