@@ -51,6 +51,15 @@ COPY_FIELDS = (
 _PASSWORD_IN_URL = re.compile(r"://[^/@:\s]*:[^/@\s]+@")
 
 
+def _assign(instance, fields: dict, allowed: tuple[str, ...]) -> None:
+    """Set ``fields`` on ``instance``; a name outside ``allowed`` is a programming error."""
+    unexpected = sorted(set(fields) - set(allowed))
+    if unexpected:
+        raise TypeError(f"unexpected field(s) for {type(instance).__name__}: {unexpected}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
 # --- Data assets ------------------------------------------------------------------------------
 
 
@@ -173,10 +182,7 @@ def copy_validate(copy: BackupCopy) -> None:
 @transaction.atomic
 def copy_create(*, data_asset: DataAsset, **fields) -> BackupCopy:
     copy = BackupCopy(data_asset=data_asset)
-    for name, value in fields.items():
-        if name not in COPY_FIELDS:
-            raise TypeError(f"copy_create() got an unexpected field {name!r}")
-        setattr(copy, name, value)
+    _assign(copy, fields, COPY_FIELDS)
     copy_validate(copy)
     copy.save()
     return copy
@@ -185,10 +191,7 @@ def copy_create(*, data_asset: DataAsset, **fields) -> BackupCopy:
 @transaction.atomic
 def copy_update(*, copy: BackupCopy, **fields) -> BackupCopy:
     engine_before, repository_before = copy.engine, copy.repository
-    for name, value in fields.items():
-        if name not in COPY_FIELDS:
-            raise TypeError(f"copy_update() got an unexpected field {name!r}")
-        setattr(copy, name, value)
+    _assign(copy, fields, COPY_FIELDS)
     moved = copy.pk is not None and (copy.engine != engine_before
                                      or copy.repository != repository_before)
     if moved:
@@ -279,10 +282,7 @@ def _infrastructure_validate(infra: BackupInfrastructure) -> None:
 @transaction.atomic
 def infrastructure_create(*, top, **fields) -> BackupInfrastructure:
     infra = BackupInfrastructure(top_id=top.top_id)
-    for name, value in fields.items():
-        if name not in INFRASTRUCTURE_FIELDS:
-            raise TypeError(f"unexpected field {name!r}")
-        setattr(infra, name, value)
+    _assign(infra, fields, INFRASTRUCTURE_FIELDS)
     _infrastructure_validate(infra)
     infra.save()
     return infra
@@ -290,10 +290,7 @@ def infrastructure_create(*, top, **fields) -> BackupInfrastructure:
 
 @transaction.atomic
 def infrastructure_update(*, infrastructure: BackupInfrastructure, **fields):
-    for name, value in fields.items():
-        if name not in INFRASTRUCTURE_FIELDS:
-            raise TypeError(f"unexpected field {name!r}")
-        setattr(infrastructure, name, value)
+    _assign(infrastructure, fields, INFRASTRUCTURE_FIELDS)
     _infrastructure_validate(infrastructure)
     infrastructure.save()
     return infrastructure

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from pcra.backups import selectors
+from pcra.backups.display import duration_text
 from pcra.backups.models import (
     Alert,
     AlertKind,
@@ -45,14 +46,6 @@ class Condition:
     kind: str
     severity: str
     message: str
-
-
-def _hours(value: float) -> str:
-    if value < 1:
-        return f"{round(value * 60)} min"
-    if value < 72:
-        return f"{round(value, 1):g} h"
-    return _("%(days)s days") % {"days": f"{value / 24:.0f}"}
 
 
 def last_runs(copy_ids: list[int]) -> dict[int, list[CollectionRun]]:
@@ -103,8 +96,8 @@ def conditions_of(report: selectors.AssetReport, runs: dict[int, list[Collection
             found.append(Condition(copy.pk, AlertKind.BACKUP_MISSING, Severity.WARNING,
                                    _("%(copy)s: newest restore point %(age)s old (expected "
                                      "within %(expected)s)")
-                                   % {"copy": copy.name, "age": _hours(age),
-                                      "expected": _hours(expected)}))
+                                   % {"copy": copy.name, "age": duration_text(age),
+                                      "expected": duration_text(expected)}))
         state = copy_report.verification
         if state.failed_slices:
             found.append(Condition(copy.pk, AlertKind.VERIFICATION_FAILED, Severity.CRITICAL,
@@ -116,10 +109,10 @@ def conditions_of(report: selectors.AssetReport, runs: dict[int, list[Collection
         achieved = report.nominal_rpo_hours
         found.append(Condition(None, AlertKind.RPO_BREACH, Severity.CRITICAL, (
             _("achieved RPO %(achieved)s, beyond the required %(required)s")
-            % {"achieved": _hours(achieved), "required": _hours(report.required_rpo_hours)})
+            % {"achieved": duration_text(achieved), "required": duration_text(report.required_rpo_hours)})
             if achieved is not None else
             _("no verified restore point, the required RPO is %(required)s")
-            % {"required": _hours(report.required_rpo_hours)}))
+            % {"required": duration_text(report.required_rpo_hours)}))
     return found
 
 

@@ -17,24 +17,25 @@ def _asset_of(copy_id: int):
     return DataAsset.objects.select_related("node").filter(copies__pk=copy_id)
 
 
-@task()
-def collect_copy_task(copy_id: int) -> str:
+def _on_copy(copy_id: int, service) -> str:
+    """Run ``service`` on a copy (gone since it was queued: nothing to do), then refresh the
+    alerts of its data asset."""
     copy = BackupCopy.objects.filter(pk=copy_id).select_related("data_asset__node").first()
     if copy is None:
         return "gone"
-    run = services.collect_copy(copy=copy)
+    run = service(copy=copy)
     supervision.alerts_refresh(assets=_asset_of(copy_id))
     return run.status
+
+
+@task()
+def collect_copy_task(copy_id: int) -> str:
+    return _on_copy(copy_id, services.collect_copy)
 
 
 @task()
 def verify_copy_task(copy_id: int) -> str:
-    copy = BackupCopy.objects.filter(pk=copy_id).select_related("data_asset__node").first()
-    if copy is None:
-        return "gone"
-    run = services.verify_copy(copy=copy)
-    supervision.alerts_refresh(assets=_asset_of(copy_id))
-    return run.status
+    return _on_copy(copy_id, services.verify_copy)
 
 
 @task()

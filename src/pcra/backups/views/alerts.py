@@ -18,13 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from pcra.accounts.access import access_for
 from pcra.backups import selectors, supervision
+from pcra.backups.display import duration_text
 from pcra.backups.forms import AlertFilterForm, AlertResolveForm
 from pcra.backups.models import Alert, Severity
 from pcra.backups.views.common import (
     age_hours,
     asset_url,
     can_write_node,
-    duration_text,
     escalation_due,
     get_alert,
 )

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from pcra.accounts.access import access_for
 from pcra.backups import rules, selectors, services
+from pcra.backups.display import duration_text
 from pcra.backups.forms import AssetCreateForm, AssetFilterForm, AssetForm
 from pcra.backups.models import Alert, BackupCopy, CollectionRun, Severity
 from pcra.backups.views.common import (
@@ -34,7 +35,6 @@ from pcra.backups.views.common import (
     asset_url,
     can_write_node,
     digit_views,
-    duration_text,
     get_asset,
     require_write,
     rpo_view,

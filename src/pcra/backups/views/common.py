@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 
 from pcra.accounts.access import access_for
 from pcra.backups import rules, selectors
+from pcra.backups.display import duration_text
 from pcra.backups.models import Alert, BackupCopy, BackupInfrastructure, DataAsset
-from pcra.core.crud import format_number
 
 # --- Objects in scope -----------------------------------------------------------------------
 
@@ -63,17 +63,6 @@ def copy_anchor(copy: BackupCopy) -> str:
 
 
 # --- Durations ------------------------------------------------------------------------------
-
-
-def duration_text(hours: float | None) -> str:
-    """An age or an RPO, readable: "35 min", "4 h", "3,5 d"; empty when unknown."""
-    if hours is None:
-        return ""
-    if hours < 1:
-        return _("%(n)s min") % {"n": max(0, round(hours * 60))}
-    if hours < 72:
-        return _("%(n)s h") % {"n": format_number(round(hours, 1 if hours < 10 else 0))}
-    return _("%(n)s d") % {"n": format_number(round(hours / 24, 1 if hours < 240 else 0))}
 
 
 def age_hours(moment: dt.datetime | None, now: dt.datetime | None = None) -> float | None:
