@@ -8,7 +8,6 @@ every visible asset's digits and call it once on them (also a fixed number of qu
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,16 +86,19 @@ class AssetRow:
         return duration_text(self.newest_age_hours)
 
     @property
-    def last_verification(self) -> rules.VerificationFact | None:
-        """The latest verification, shown failed while any copy has a failing slice (a later
-        success on another copy or slice must not hide it)."""
+    def last_verified_at(self):
+        """When a copy of the asset was last verified (None: never)."""
         facts = [c.verification.latest for c in self.report.copies if c.verification.latest]
-        if not facts:
-            return None
-        latest = max(facts, key=lambda f: f.performed_at)
-        if any(c.verification.failed_slices for c in self.report.copies):
-            latest = dataclasses.replace(latest, ok=False)
-        return latest
+        return max((f.performed_at for f in facts), default=None)
+
+    @property
+    def verification_failed(self) -> bool:
+        """A copy has a failing slice, or the latest verification found errors: a later
+        success on another copy or slice must not hide it."""
+        facts = [c.verification.latest for c in self.report.copies if c.verification.latest]
+        latest = max(facts, key=lambda f: f.performed_at, default=None)
+        return (any(c.verification.failed_slices for c in self.report.copies)
+                or (latest is not None and not latest.ok))
 
     @property
     def verified_percent(self) -> int | None:
