@@ -409,6 +409,8 @@ class AlertKind(models.TextChoices):
     VERIFICATION_FAILED = "verification_failed", _("Failed verification")
     VERIFICATION_OVERDUE = "verification_overdue", _("Verification overdue")
     COLLECTION_FAILED = "collection_failed", _("Collection failed")
+    RESTORE_TEST_FAILED = "restore_failed", _("Failed restore test")
+    RESTORE_TEST_OVERDUE = "restore_overdue", _("Restore test overdue")
 
 
 class Severity(models.TextChoices):

@@ -281,6 +281,16 @@ def zero_verdict(copies: Sequence[CopyFacts], *, now: datetime,
     start = now - timedelta(days=policy.restore_test_window_days)
     tests = [v for c in copies for v in c.verifications
              if v.kind == RESTORE and start <= v.performed_at <= now]
+    # "0" = zero errors in verified restores: a copy whose latest restore test failed keeps the
+    # digit failed until a later restore test of that copy passes (an older pass, or a pass on
+    # another copy, does not hide it).
+    for copy in copies:
+        latest = max((v for v in copy.verifications
+                      if v.kind == RESTORE and start <= v.performed_at <= now),
+                     key=lambda v: v.performed_at, default=None)
+        if latest is not None and not latest.ok:
+            return Verdict(False, _("%(copy)s: the restore test of %(when)s failed"),
+                           {"copy": copy.name, "when": latest.performed_at.strftime("%Y-%m-%d")})
     passed = [v for v in tests if v.ok]
     if not passed:
         return Verdict(False, _("every copy verified, but no restore test passed within "

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from pcra.backups import selectors
+from pcra.backups import rules, selectors
 from pcra.backups.display import duration_text
 from pcra.backups.models import (
     Alert,
@@ -105,6 +105,25 @@ def conditions_of(report: selectors.AssetReport, runs: dict[int, list[Collection
         elif not state.verified:
             found.append(Condition(copy.pk, AlertKind.VERIFICATION_OVERDUE, Severity.WARNING,
                                    state.reason.render(_)))
+    policy = selectors.policy()
+    start = now - dt.timedelta(days=policy.restore_test_window_days)
+    passed_any = False
+    for copy_report in report.copies:
+        tests = [v for v in copy_report.facts.verifications
+                 if v.kind == rules.RESTORE and start <= v.performed_at <= now]
+        latest = max(tests, key=lambda v: v.performed_at, default=None)
+        passed_any = passed_any or any(v.ok for v in tests)
+        if latest is not None and not latest.ok and copy_report.copy.supervised:
+            found.append(Condition(copy_report.copy.pk, AlertKind.RESTORE_TEST_FAILED,
+                                   Severity.CRITICAL,
+                                   _("%(copy)s: the restore test of %(when)s failed")
+                                   % {"copy": copy_report.copy.name,
+                                      "when": timezone.localtime(latest.performed_at)
+                                      .strftime("%Y-%m-%d %H:%M")}))
+    if report.copies and not passed_any:
+        found.append(Condition(None, AlertKind.RESTORE_TEST_OVERDUE, Severity.WARNING,
+                               _("no restore test passed within %(days)s days")
+                               % {"days": policy.restore_test_window_days}))
     if report.required_rpo_hours is not None and report.rpo_ok is False:
         achieved = report.nominal_rpo_hours
         found.append(Condition(None, AlertKind.RPO_BREACH, Severity.CRITICAL, (

@@ -229,6 +229,23 @@ def test_ransomware_keeps_only_the_points_an_immutable_copy_still_protects():
                                     now=NOW) is None
 
 
+def test_a_failed_restore_test_is_not_hidden_by_an_older_pass_or_another_copy():
+    fresh = tuple(sliced(n, 2, days=1) for n in (1, 2))
+    passed = VerificationFact(ago(days=20), ok=True, kind=rules.RESTORE)
+    failed = VerificationFact(ago(days=3), ok=False, error_count=4, kind=rules.RESTORE)
+    copies = [copy("nas", "nas", site="A", slices=2, driven=True,
+                   checks=(*fresh, passed, failed)),
+              copy("tape", "bande", site="B", offline=True, slices=2, driven=True,
+                   checks=(*fresh, VerificationFact(ago(days=1), ok=True, kind=rules.RESTORE)))]
+    zero = rules.zero_verdict(copies, now=NOW)
+    assert (zero.ok, zero.render()) == (False, "nas: the restore test of 2026-11-19 failed")
+    # A later restore test of the same copy that passes clears it.
+    again = VerificationFact(ago(days=1), ok=True, kind=rules.RESTORE)
+    copies[0] = copy("nas", "nas", site="A", slices=2, driven=True,
+                     checks=(*fresh, passed, failed, again))
+    assert rules.zero_verdict(copies, now=NOW).ok is True
+
+
 def test_a_restore_test_does_not_clear_a_failed_slice_of_a_driven_copy():
     t = 2
     checks = (sliced(1, t, days=3, ok=False), sliced(2, t, days=2),

@@ -54,9 +54,26 @@ def test_each_condition_opens_its_alert(world):
         ("PACS-DB", "corrupt", "verification_failed", "critical"),
         ("PACS-DB", "job", "backup_failed", "critical"),
         ("PACS-DB", "job", "verification_overdue", "warning"),
+        ("PACS-DB", None, "restore_overdue", "warning"),
     }
     job_alert = Alert.objects.get(kind="backup_failed")
     assert job_alert.message.endswith("failed: disk full")
+
+
+def test_a_failed_restore_test_opens_a_critical_alert_until_one_passes(world):
+    data = healthy_asset(world.et_a1, "SIL-DB")
+    nas = data.copies.get(name="nas")
+    Verification.objects.create(copy=nas, performed_at=hours_ago(1), kind="restauration",
+                                result="echec", error_count=3, source=Source.RESTORE_TEST)
+    supervision.alerts_refresh()
+    assert open_alerts() == {("SIL-DB", "nas", "restore_failed", "critical"),
+                             ("SIL-DB", "nas", "verification_failed", "critical")}
+    alert = Alert.objects.get(kind="restore_failed")
+    assert alert.message.startswith("nas: the restore test of ")
+    Verification.objects.create(copy=nas, performed_at=hours_ago(0.5), kind="restauration",
+                                result="ok", source=Source.RESTORE_TEST)
+    supervision.alerts_refresh()
+    assert open_alerts() == set()
 
 
 def test_rpo_breach_against_the_pdma(world):
@@ -88,7 +105,7 @@ def test_alert_resolves_when_the_condition_clears_and_is_not_duplicated(world):
 
 def test_acknowledge_resolve_and_reopen(world):
     data = asset(world.et_a1, "RH-DB")
-    copy(data, "nas", verified_ok=False)
+    copy(data, "nas", verified_ok=False, restore_test_days=5)
     supervision.alerts_refresh()
     alert = Alert.objects.get(kind="verification_failed")
     supervision.alert_acknowledge(alert=alert, user=world.owner)
@@ -111,7 +128,7 @@ def test_escalation_after_n_days_and_mail(world, settings):
     world.owner.email = "rssi@example.org"
     world.owner.save()
     data = asset(world.et_a1, "PHARMA-DB")
-    copy(data, "nas", verified_ok=False)
+    copy(data, "nas", verified_ok=False, restore_test_days=5)
     with pytest.MonkeyPatch.context():
         from django.test import TestCase
 
@@ -173,14 +190,14 @@ def test_plugin_ok_warning_critical(world):
     assert perfdata(line) == {"assets": "1", "copies": "2", "critical": "0", "warning": "0",
                               "rule_ok": "1", "rpo_breach": "0", "oldest_point_age": "7200"}
     stale = asset(world.et_a2, "LAB-DB")
-    copy(stale, "nas", point_hours=50)
+    copy(stale, "nas", point_hours=50, restore_test_days=5)
     code, line = plugin()
     assert code == 1 and line.startswith("BACKUPS WARNING - 0 critical, 1 warning")
     assert "LAB-DB: nas: newest restore point 50 h old" in line
     # Scoped to ET-A1 only, the warning of ET-A2 is not seen.
     assert plugin("--organization", "ET-A1")[0] == 0
     broken = asset(world.et_a2, "RAD-DB")
-    copy(broken, "nas", verified_ok=False)
+    copy(broken, "nas", verified_ok=False, restore_test_days=5)
     code, line = plugin()
     assert code == 2 and line.startswith("BACKUPS CRITICAL - 1 critical, 1 warning on 3")
     assert perfdata(line)["critical"] == "1"
@@ -250,7 +267,7 @@ def test_nagios_output_never_carries_a_second_pipe(world):
 def test_resolving_by_hand_a_condition_that_holds_keeps_its_age_and_escalates(world, settings):
     settings.PCRA_ALERT_ESCALATION_DAYS = 2
     data = asset(world.et_a1, "HAND-DB")
-    copy(data, "nas", verified_ok=False)
+    copy(data, "nas", verified_ok=False, restore_test_days=5)
     supervision.alerts_refresh()
     first = Alert.objects.get(kind="verification_failed")
     supervision.alert_resolve(alert=first, user=world.owner)

@@ -79,7 +79,7 @@ def hospital(world):
                    restore_days=5)
     tape = add_copy(asset, "bandes", media="bande", site="Sud", offline=True)
     lab_asset = services.data_asset_ensure(node=lab, production_site="Nord")
-    lab_copy = add_copy(lab_asset, "lab-nas", ok=False)
+    lab_copy = add_copy(lab_asset, "lab-nas", ok=False, restore_days=5)
     alert = Alert.objects.create(data_asset=lab_asset, copy=lab_copy, kind="verification_failed",
                                  severity="critical", message="lab-nas: 3 errors",
                                  opened_at=ago(24 * 10), last_seen_at=ago(1))
