@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "pcra.impact",
     "pcra.workbook",
     "pcra.backups",
+    "pcra.restoretests",
     "pcra.demo",
     "django_tasks",
     "django_tasks_db",
@@ -166,6 +167,12 @@ PCRA_BACKUP_RESTORE_TEST_WINDOW_DAYS = env_int("PCRA_BACKUP_RESTORE_TEST_WINDOW_
 PCRA_BACKUP_IMMUTABLE_MIN_DAYS = env_int("PCRA_BACKUP_IMMUTABLE_MIN_DAYS", 30, minimum=1)
 PCRA_BACKUP_ENGINE_TIMEOUT_SECONDS = env_int("PCRA_BACKUP_ENGINE_TIMEOUT_SECONDS", 3600,
                                              minimum=1)
+# Restore tests (CaRE O4): where the worker restores (a sandbox per test, removed after it),
+# the free space kept beyond what a restore writes, and how long a running test may stay silent
+# (no progress from its worker or agent) before it is declared failed.
+PCRA_RESTORE_SANDBOX_DIR = env_path("PCRA_RESTORE_SANDBOX_DIR", str(DATA_DIR / "sandbox"))
+PCRA_RESTORE_RESERVE_BYTES = env_int("PCRA_RESTORE_RESERVE_BYTES", 512 * 1024 * 1024, minimum=0)
+PCRA_RESTORE_LEASE_SECONDS = env_int("PCRA_RESTORE_LEASE_SECONDS", 120, minimum=5)
 PCRA_ALERT_ESCALATION_DAYS = env_int("PCRA_ALERT_ESCALATION_DAYS", 7, minimum=1)
 PCRA_ALERT_EMAILS = env_list("PCRA_ALERT_EMAILS", [])
 

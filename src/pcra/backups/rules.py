@@ -141,7 +141,10 @@ def copy_verification(copy: CopyFacts, now: datetime, policy: Policy = Policy())
     """Per-slice state of a copy within the verification window (see the module docstring)."""
     t = max(1, copy.slices)
     start = now - timedelta(days=policy.verification_window_days)
-    latest_any = max(copy.verifications, key=lambda v: v.performed_at, default=None)
+    # A restore test of one snapshot does not read a driven copy's repository (see below): it is
+    # not that copy's latest verification either.
+    latest_any = max((v for v in copy.verifications if not (copy.driven and v.kind == RESTORE)),
+                     key=lambda v: v.performed_at, default=None)
     state: dict[int, VerificationFact] = {}
     for fact in sorted(copy.verifications, key=lambda v: v.performed_at):
         if fact.performed_at < start or fact.performed_at > now:

@@ -180,11 +180,16 @@ class TopReadiness:
 
 
 def restore_durations(nodes: list[Node]) -> dict[int, rules.Duration]:
-    """Restore duration of each application and component: measured when a restore test
-    measured it (later work), else the declared estimate, else unknown."""
+    """Restore duration of each application and component: measured by its newest passed
+    restore test (the full-restore time, extrapolated from a sample), else the declared
+    estimate, else unknown."""
+    from pcra.restoretests.selectors import measured_restore_hours
+
+    candidates = [node for node in nodes if node.node_type != NodeType.ACTIVITY]
+    measured = measured_restore_hours(candidates)
     return {
-        node.pk: rules.best_duration(None, _float(node.restore_hours_estimate))
-        for node in nodes if node.node_type != NodeType.ACTIVITY
+        node.pk: rules.best_duration(measured.get(node.pk), _float(node.restore_hours_estimate))
+        for node in candidates
     }
 
 

@@ -252,6 +252,9 @@ def test_a_restore_test_does_not_clear_a_failed_slice_of_a_driven_copy():
               VerificationFact(ago(days=1), ok=True, kind=rules.RESTORE))
     driven = rules.copy_verification(copy(checks=checks, slices=t, driven=True), NOW)
     assert (driven.verified, driven.failed_slices) == (False, (1,))
+    # Nor is it the latest verification of a driven copy whose data was never read.
+    only = rules.copy_verification(copy(checks=checks[2:], slices=t, driven=True), NOW)
+    assert only.reason.render() == "nas: never verified"
     # For a copy pcra does not read itself, a restore test is its latest verification.
     other = rules.copy_verification(copy(checks=checks, slices=t), NOW)
     assert other.verified is True

@@ -1,5 +1,7 @@
 """``pcra worker``: run the background jobs (django-tasks, database backend) and the scheduler
-that enqueues due collections, verifications and the alert refresh."""
+that enqueues due collections, verifications, restore tests and the alert refresh. A restore
+test runs for as long as its restore takes: run a second worker if collections must go on
+meanwhile."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ from django.utils import timezone
 
 
 class Command(BaseCommand):
-    help = ("Run background jobs: every INTERVAL seconds, enqueue the backup collections and "
-            "verifications that are due and refresh the alerts, then run every queued job.")
+    help = ("Run background jobs: every INTERVAL seconds, enqueue the backup collections, "
+            "verifications and restore tests that are due and refresh the alerts, then run "
+            "every queued job.")
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=60.0,
@@ -26,16 +29,20 @@ class Command(BaseCommand):
         from django_tasks_db.management.commands.db_worker import Worker
 
         from pcra.backups.tasks import refresh_alerts_task, schedule_due
+        from pcra.restoretests import services as restore_tests
 
         backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
         worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
         verbosity = options["verbosity"]
         while True:
             collections, verifications = schedule_due()
+            expired = restore_tests.runs_expire()
+            tests = restore_tests.schedule_due()
             refresh_alerts_task.enqueue()
             if verbosity:
                 self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} scheduled "
-                                  f"{collections} collection(s), {verifications} verification(s)")
+                                  f"{collections} collection(s), {verifications} verification(s), "
+                                  f"{tests} restore test(s); {expired} silent test(s) failed")
             if backend.__class__.__name__ == "DatabaseBackend":
                 Worker(queue_names=["*"], interval=0, batch=True, backend_name=backend.alias,
                        startup_delay=False, max_tasks=None, worker_id=worker_id,
