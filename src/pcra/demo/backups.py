@@ -36,7 +36,6 @@ from pcra.backups.models import (
     JobStatus,
     RestorePoint,
     Source,
-    Verification,
 )
 from pcra.inventory.models import Node
 
@@ -115,12 +114,6 @@ def seed_backups(top, nodes: dict[str, Node], *, repo_dir: Path | None = None) -
                 media="amovible", site="SITE-LRM", offline=True, infrastructure=infra,
                 frequency_hours=168, retention_days=90)
     services.copy_set_secret(copy=usb, password=password)
-    if not Verification.objects.filter(copy=nas, kind="restauration").exists():
-        services.verification_record(
-            copy=nas, performed_at=now - dt.timedelta(days=20), kind="restauration",
-            result="ok", duration_seconds=5400, size_bytes=180 * 10**9,
-            notes="Restauration complète sur l'environnement de recette, contrôlée par le "
-                  "référent DPI (saisie à la main pour la démo).")
 
     pacs = asset("DB-PACS")
     path, password = _restic(repo_dir, "pacs-restic", corrupt=True)
@@ -165,7 +158,27 @@ def seed_backups(top, nodes: dict[str, Node], *, repo_dir: Path | None = None) -
     for copy in driven:
         services.collect_copy(copy=copy)
         services.verify_copy(copy=copy, full=True)
+    _restore_tests(nas, pacs_disk)
     assets = [dpi, pacs, sil, gef, eai]
     supervision.alerts_refresh(assets=assets, notify=False)
     return {"data_assets": len(assets),
             "copies": BackupCopy.objects.filter(data_asset__in=assets).count()}
+
+
+def _restore_tests(dpi_nas: BackupCopy, pacs_disk: BackupCopy) -> None:
+    """Real restore tests of the demo repositories (once): the DPI's restic copy restored and
+    every file verified (it passes: the "0" holds on evidence), and the PACS copy with its
+    damaged pack (it fails, and says which file and which pack)."""
+    from pcra.restoretests import services as restore_tests
+    from pcra.restoretests.models import RestoreTestDefinition
+
+    for copy, name, fields in (
+            (dpi_nas, "Restauration complète mensuelle", {"interval_days": 30}),
+            (pacs_disk, "Restauration complète trimestrielle", {"interval_days": 90})):
+        definition = RestoreTestDefinition.objects.filter(copy=copy, name=name).first()
+        if definition is None:
+            definition = restore_tests.definition_create(copy=copy, name=name, level=2,
+                                                         scope="full", **fields)
+        if not definition.runs.exists():
+            run = restore_tests.run_request(copy=copy, definition=definition, enqueue=False)
+            restore_tests.execute_run(run)

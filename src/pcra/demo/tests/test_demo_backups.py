@@ -8,6 +8,7 @@ import pytest
 from pcra.backups import selectors
 from pcra.backups.models import Alert, BackupCopy, CollectionRun, DataAsset, RestorePoint
 from pcra.demo.tests.helpers import seed
+from pcra.restoretests.models import RestoreTestRun
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +35,19 @@ def test_demo_backups_show_real_telemetry_good_and_bad(settings, tmp_path):
     assert {("DB-PACS", "verification_failed"), ("DB-SIL", "collection_failed"),
             ("DB-GEF-HDS", "backup_failed"), ("DB-EAI", "verification_overdue")} <= open_alerts
     assert ("DB-ORA-1", "verification_failed") not in open_alerts
+    # Real restore tests: the DPI's passed (the "0" holds on that evidence, and its restore
+    # duration is measured), the PACS's found the damaged pack.
+    runs = {r.copy.data_asset.code: r for r in RestoreTestRun.objects.select_related(
+        "copy__data_asset__node")}
+    assert (runs["DB-ORA-1"].status, runs["DB-PACS"].status) == ("passed", "failed")
+    assert runs["DB-ORA-1"].files_verified > 0 and runs["DB-PACS"].error_code == "damaged"
+    assert ("DB-PACS", "restore_failed") in open_alerts
     sil_run = CollectionRun.objects.filter(copy__data_asset__node__code="DB-SIL",
                                            kind="collect").latest("started_at")
     assert (sil_run.status, sil_run.error_code) == ("failed", "wrong_password")
 
-    counts = (BackupCopy.objects.count(), RestorePoint.objects.count())
+    counts = (BackupCopy.objects.count(), RestorePoint.objects.count(),
+              RestoreTestRun.objects.count())
     seed(backups=True)
-    assert (BackupCopy.objects.count(), RestorePoint.objects.count()) == counts
+    assert (BackupCopy.objects.count(), RestorePoint.objects.count(),
+            RestoreTestRun.objects.count()) == counts
