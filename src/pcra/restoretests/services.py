@@ -522,7 +522,7 @@ def run_finish(run: RestoreTestRun, result, *, now: dt.datetime | None = None) -
                         _("The result sent for this test could not be read (%(error)s); the "
                           "test is counted as failed.") % {"error": exc}, now=now)
     with transaction.atomic():
-        run = RestoreTestRun.objects.select_for_update().select_related(
+        run = RestoreTestRun.objects.select_for_update(of=("self",)).select_related(
             "copy__data_asset__node__organization", "copy__data_asset__node__top",
             "definition", "agent", "requested_by").get(pk=run.pk)
         if run.status in FINISHED_STATES:
@@ -551,7 +551,7 @@ def run_fail(run: RestoreTestRun, code: str, message: str, *,
     result was unreadable)."""
     now = now or timezone.now()
     with transaction.atomic():
-        run = RestoreTestRun.objects.select_for_update().select_related(
+        run = RestoreTestRun.objects.select_for_update(of=("self",)).select_related(
             "copy__data_asset__node__organization", "copy__data_asset__node__top",
             "definition", "agent", "requested_by").get(pk=run.pk)
         if run.status in FINISHED_STATES:
