@@ -21,9 +21,13 @@ SKIPPED_NAMESPACES = {"admin"}  # Django's admin: superusers only, guarded by Dj
 PUBLIC = {"accounts:login", "set_language"}
 # Read by programs with a bearer token, never with a session: 401 without one (a session, even
 # an all-powerful one, is no token).
-TOKEN_AUTH = {"metrics"}
+TOKEN_AUTH = {"metrics", "restoretests_api:claim", "restoretests_api:progress",
+              "restoretests_api:result"}
 # A user's own account: every user may change their password and preferences.
 SELF_SERVICE = {"accounts:logout", "accounts:profile", "accounts:password_change"}
+# The business referent named on a restore test signs it off, even as a viewer (ET-A1's viewer
+# is that referent in the crawl's data; junk posted there must still write nothing).
+REFERENT_ACTIONS = {"restoretests:run_signoff"}
 SECRET = "SECRETA1"  # appears in every name and code of ET-A1's data
 SECRET2 = "SECRETA2"  # in ET-A2's data, which depends on ET-A1's
 
@@ -132,7 +136,37 @@ def _backups(w, app, srv, lab):
                          last_seen_at=now)
     metrics_token_create(organization=w.et_a2, name=f"prometheus-{SECRET2}")
     return {"data_asset": [asset], "backup_copy": [restic, tape], "infrastructure": [infra],
-            "verification": [verification], "alert": [alert], "metrics_token": [token]}
+            "verification": [verification], "alert": [alert], "metrics_token": [token],
+            **_restore_tests(w, restic)}
+
+
+def _restore_tests(w, restic):
+    """ET-A1's restore tests: an agent, a definition, a finished run with its evidence (a
+    result as the runner reports it: the run itself is not what is crawled here)."""
+    from pcra.restoretests import services as restore_tests
+
+    agent, _token = restore_tests.agent_register(organization=w.et_a1, name=f"agent-{SECRET}",
+                                                 description=f"Zone {SECRET}")
+    definition = restore_tests.definition_create(
+        copy=restic, name=f"Test {SECRET}", agent=agent, functional_signoff=True,
+        referent=w.member)
+    run = restore_tests.run_request(copy=restic, definition=definition, user=w.owner)
+    restore_tests.run_start(run)
+    run = restore_tests.run_finish(run, {
+        "status": "passed", "errors": [], "error_code": "", "snapshot_id": f"snap-{SECRET}",
+        "snapshot_time": None, "snapshot_bytes": 1000, "snapshot_files": 3,
+        "bytes_restored": 1000, "files_restored": 3, "files_verified": 3,
+        "duration_seconds": 2.0, "restore_seconds": 1.5, "throughput_bytes_per_second": 666.0,
+        "extrapolated_full_seconds": 1.5, "probe": None,
+        "steps": [{"name": "restore", "ok": True, "duration_seconds": 1.5,
+                   "detail": f"restored into /sandbox/{SECRET}"}],
+        "sandbox_removed": True, "engine_version": "restic 0.14.0"})
+    assert run.status == "passed"
+    queued = restore_tests.run_request(copy=restic, definition=definition, enqueue=False)
+    # ET-A2's agent, never to be seen from ET-A1.
+    restore_tests.agent_register(organization=w.et_a2, name=f"agent-{SECRET2}")
+    return {"restore_test_agent": [agent], "restore_test_definition": [definition],
+            "restore_test_run": [run, queued]}
 
 
 def _urls_for(name, params, private, audit_ids):
@@ -144,6 +178,9 @@ def _urls_for(name, params, private, audit_ids):
         return [reverse(name, kwargs={"uuid": o.uuid}) for o in objs]
     if params == ["pk"]:
         return [reverse(name, kwargs={"pk": i}) for i in audit_ids]
+    if params == ["run_id"]:  # the agent API: token only
+        return [reverse(name, kwargs={"run_id": str(run.uuid)})
+                for run in private["restore_test_run"]]
     if params == ["uuid", "username"]:
         objs = [o for group in private.values() for o in group]
         return [reverse(name, kwargs={"uuid": o.uuid, "username": username})
@@ -161,6 +198,15 @@ def _text(response) -> str:
     return body.decode("utf-8", "replace")
 
 
+def _token_refused(client, url) -> bool:
+    """A token route answers 401 to a session (even an all-powerful one) and to no one; a
+    route that only takes POST may answer GET with 405, and then POST with 401."""
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url, data="{}", content_type="application/json")
+    return response.status_code == 401 and SECRET not in _text(response)
+
+
 def test_every_route_is_known_to_the_crawl():
     names = {name for name, _ in all_routes()}
     # A sanity floor: the crawl sees the main pages (it would be vacuous otherwise).
@@ -174,10 +220,10 @@ def test_anonymous_users_are_sent_to_the_login_page(client, data):
         if name in PUBLIC:
             continue
         for url in _urls_for(name, params, private, audit_ids)[:1]:
-            response = client.get(url)
             if name in TOKEN_AUTH:
-                assert response.status_code == 401, (name, url, response.status_code)
+                assert _token_refused(client, url), (name, url)
                 continue
+            response = client.get(url)
             assert response.status_code == 302, (name, url, response.status_code)
             assert response["Location"].startswith(reverse("accounts:login")), (name, url)
 
@@ -187,7 +233,7 @@ def test_owner_reaches_every_object_route(client, data):
     w, private, audit_ids = data
     opened = {}
     for name, params in all_routes():
-        if not params:
+        if not params or name in TOKEN_AUTH:
             continue
         # Audit pages and organization pages are for admins of the organization.
         client.force_login(w.ght_admin)
@@ -208,12 +254,13 @@ def test_nothing_of_an_establishment_is_reachable_from_another(client, data, int
         if name in PUBLIC:
             continue
         for url in _urls_for(name, params, private, audit_ids):
+            if name in TOKEN_AUTH:
+                assert _token_refused(client, url), (name, url)
+                continue
             response = client.get(url)
             if params:
                 expected = (404,) if all_powerful else (403, 404)
                 assert response.status_code in expected, (name, url, response.status_code)
-            elif name in TOKEN_AUTH:
-                assert response.status_code == 401, (name, url)
             else:
                 assert response.status_code in (200, 403, 405), (name, url)
             if response.status_code == 200:
@@ -249,6 +296,9 @@ def test_a_viewer_can_read_but_never_write(client, data):
         if name in PUBLIC or name in SELF_SERVICE:
             continue
         for url in _urls_for(name, params, private, audit_ids):
+            if name in TOKEN_AUTH:  # a session is no token, whatever its role
+                assert _token_refused(client, url), (name, url)
+                continue
             is_write = any(word in name.split(":")[-1] for word in write_words)
             response = client.post(url, {"name": "hacked", "code": "HACKED"})
             if is_write:
@@ -258,7 +308,7 @@ def test_a_viewer_can_read_but_never_write(client, data):
                 assert set(statuses) <= {403, 404, 405} and statuses != (405, 405), (
                     name, url, statuses)
                 checked_writes += 1
-            else:
+            elif name not in REFERENT_ACTIONS:
                 assert response.status_code in (403, 404, 405), ("POST", name, url,
                                                                  response.status_code)
     assert checked_writes >= 10

@@ -232,13 +232,16 @@ class RestoreTestRun(models.Model):
 
     @property
     def fraction(self) -> float | None:
+        """Overall progress 0..1 (the runner's phases weighted), None when unknown."""
         if self.status in FINISHED_STATES:
             return 1.0
-        if self.bytes_total > 0:
-            return min(1.0, self.bytes_done / self.bytes_total)
-        if self.files_total > 0:
-            return min(1.0, self.files_done / self.files_total)
-        return None
+        if self.status != RunState.RUNNING or not self.phase:
+            return 0.0 if self.status == RunState.QUEUED else None
+        from pcra.restoretests.runner import Progress
+
+        return Progress(phase=self.phase, bytes_done=self.bytes_done,
+                        bytes_total=self.bytes_total, files_done=self.files_done,
+                        files_total=self.files_total).fraction
 
     def audit_organization_id(self) -> int | None:
         return _copy_scope_org(self.copy)

@@ -163,6 +163,10 @@ def definition_rules(definition: RestoreTestDefinition) -> dict[str, list[str]]:
 
 def _definition_save(definition: RestoreTestDefinition) -> RestoreTestDefinition:
     errors = definition_rules(definition)
+    if RestoreTestDefinition.objects.filter(copy=definition.copy, name=definition.name) \
+            .exclude(pk=definition.pk).exists():
+        errors.setdefault("name", []).append(
+            _("This copy already has a restore test with this name."))
     if errors:
         raise ValidationError(errors)
     definition.full_clean(exclude=["copy", "uuid"])
@@ -248,6 +252,11 @@ def run_request(*, copy: BackupCopy, definition: RestoreTestDefinition | None = 
                       % {"copy": copy.name})
     if errors:
         raise ValidationError(errors)
+    if definition is not None and definition.interval_days and definition.enabled:
+        # A run of a scheduled definition (run now, or the scheduler) starts its next period.
+        definition.next_run_at = timezone.now() + dt.timedelta(days=definition.interval_days)
+        RestoreTestDefinition.objects.filter(pk=definition.pk).update(
+            next_run_at=definition.next_run_at)
     run = RestoreTestRun.objects.create(copy=copy, definition=definition, level=level,
                                         scope=scope, parameters=params, agent=agent,
                                         requested_by=user if user and user.is_authenticated

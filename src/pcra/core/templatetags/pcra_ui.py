@@ -50,6 +50,7 @@ NAV = [
     (_("Backups"), [
         (_("Backup copies"), "backups:index", "application", False),
         (_("Backup alerts"), "backups:alerts", "warning", False),
+        (_("Restore tests"), "restoretests:index", "audit", False),
     ]),
     (_("Data"), [
         (_("Import / export"), "workbook:import", "workbook", False),

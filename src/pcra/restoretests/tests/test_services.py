@@ -209,8 +209,19 @@ def test_schedule_queues_due_definitions_once(world, restic_copy):
         assert services.schedule_due(now) == 1
         assert services.schedule_due(now) == 0
     definition.refresh_from_db()
-    assert definition.next_run_at == now + dt.timedelta(days=7)
+    assert abs(definition.next_run_at - (now + dt.timedelta(days=7))) < dt.timedelta(minutes=1)
     assert RestoreTestRun.objects.filter(definition=definition, status="queued").count() == 1
+    # "Run now" starts a new period too: the scheduler does not run it again at once.
+    other = services.definition_create(copy=restic_copy, name="monthly", interval_days=30)
+    services.run_request(copy=restic_copy, definition=other, enqueue=False)
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        services.schedule_due(timezone.now() + dt.timedelta(days=29))
+    assert other.runs.count() == 1
+    # Names are unique per copy, and the service says so (not the database).
+    with pytest.raises(ValidationError) as exc:
+        services.definition_create(copy=restic_copy, name="monthly")
+    assert exc.value.message_dict["name"] == [
+        "This copy already has a restore test with this name."]
 
 
 def test_signoff_by_the_named_referent_only_and_a_refusal_fails_the_zero(world, restic_copy):
