@@ -158,8 +158,10 @@ def _restore_tests(w, restic):
         "bytes_restored": 1000, "files_restored": 3, "files_verified": 3,
         "duration_seconds": 2.0, "restore_seconds": 1.5, "throughput_bytes_per_second": 666.0,
         "extrapolated_full_seconds": 1.5, "probe": None,
-        "steps": [{"name": "restore", "ok": True, "duration_seconds": 1.5,
-                   "detail": f"restored into /sandbox/{SECRET}"}],
+        "level": 2, "scope": "full",
+        "steps": [{"name": name, "ok": True, "duration_seconds": 0.5,
+                   "detail": f"{name} in /sandbox/{SECRET}"}
+                  for name in ("check", "listing", "space", "restore", "verify")],
         "sandbox_removed": True, "engine_version": "restic 0.14.0"})
     assert run.status == "passed"
     queued = restore_tests.run_request(copy=restic, definition=definition, enqueue=False)

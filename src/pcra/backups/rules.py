@@ -13,7 +13,9 @@ Definitions (the written reading of §4.5, see docs/architecture.md):
   or a restore test covers every slice). The copy is *verified* when, within the verification
   window, the latest verification covering each slice found zero errors. A failed slice stays
   failed until that same slice (or a whole check) passes again: a later success on another
-  slice does not hide it. A check of the structure alone (no data read) adds no coverage, but
+  slice does not hide it. On a copy pcra reads itself (restic, Borg), a restore test that passed
+  covers no slice (it read one snapshot, not the repository), but one that found damage marks
+  every slice failed. A check of the structure alone (no data read) adds no coverage, but
   its failure marks every slice failed. A successful backup job is never a verification.
 * Achieved RPO in a scenario = age of the newest restore point among the surviving copies that
   hold data and are verified; None when there is none.
@@ -150,7 +152,13 @@ def copy_verification(copy: CopyFacts, now: datetime, policy: Policy = Policy())
         if fact.performed_at < start or fact.performed_at > now:
             continue
         if fact.kind == RESTORE and copy.driven:
-            continue  # one snapshot restored does not read (or clear) the repository's packs
+            if fact.ok:
+                continue  # one snapshot restored does not read (or clear) the repository's packs
+            # …but a restore that found damage makes the whole repository suspect until each
+            # slice is read again without error.
+            for n in range(1, t + 1):
+                state[n] = fact
+            continue
         if fact.slice is None or fact.kind == RESTORE:
             if not fact.reads_data and fact.ok:
                 continue  # a structure check that passed says nothing of the data
@@ -169,7 +177,11 @@ def copy_verification(copy: CopyFacts, now: datetime, policy: Policy = Policy())
     verified = not failed and not missing
     through = min(f.performed_at for f in good) if verified else None
     window = policy.verification_window_days
-    if failed:
+    if failed and state[failed[0]].kind == RESTORE:
+        bad = state[failed[0]]
+        reason = Verdict(False, _("%(copy)s: the restore test of %(when)s failed"),
+                         {"copy": copy.name, "when": bad.performed_at.strftime("%Y-%m-%d")})
+    elif failed:
         bad = state[failed[0]]
         reason = Verdict(False, _("%(copy)s: the verification of %(when)s found %(errors)s "
                                   "error(s)"),

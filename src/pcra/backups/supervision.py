@@ -135,6 +135,43 @@ def conditions_of(report: selectors.AssetReport, runs: dict[int, list[Collection
     return found
 
 
+def latest_restore_runs(copy_ids: list[int]) -> dict:
+    """The latest finished (passed or failed) restore test of each copy (two queries)."""
+    from pcra.restoretests.models import RestoreTestRun, RunState
+
+    finished = (RunState.PASSED, RunState.FAILED)
+    latest = (RestoreTestRun.objects.filter(copy=OuterRef("pk"), status__in=finished)
+              .order_by("-finished_at", "-pk").values("pk")[:1])
+    ids = [pk for pk in BackupCopy.objects.filter(pk__in=copy_ids)
+           .annotate(latest=Subquery(latest)).values_list("latest", flat=True) if pk]
+    return {run.copy_id: run for run in RestoreTestRun.objects.filter(pk__in=ids).only(
+        "copy_id", "finished_at", "status", "error_code", "errors")}
+
+
+def restore_run_conditions(report: selectors.AssetReport, latest_tests: dict) -> list[Condition]:
+    """A copy whose latest restore test could not run at all (wrong password, no space in the
+    sandbox, executor lost…) records no verification, but must not fail in silence: a warning
+    until a test of that copy finishes again."""
+    from pcra.restoretests.models import RunState
+    from pcra.restoretests.services import NOT_ABOUT_THE_DATA
+
+    found = []
+    for copy_report in report.copies:
+        copy = copy_report.copy
+        latest = latest_tests.get(copy.pk)
+        if not copy.supervised or latest is None or latest.status != RunState.FAILED \
+                or latest.error_code not in NOT_ABOUT_THE_DATA:
+            continue
+        found.append(Condition(copy.pk, AlertKind.RESTORE_TEST_FAILED, Severity.WARNING,
+                               _("%(copy)s: the restore test of %(when)s could not run: "
+                                 "%(error)s")
+                               % {"copy": copy.name,
+                                  "when": timezone.localtime(latest.finished_at)
+                                  .strftime("%Y-%m-%d %H:%M"),
+                                  "error": (latest.errors or [latest.error_code])[0]}))
+    return found
+
+
 @dataclass
 class RefreshResult:
     opened: list[Alert]
@@ -155,6 +192,11 @@ def alerts_refresh(*, assets=None, now: dt.datetime | None = None,
         runs = last_runs(copy_ids)
         wanted = {(r.asset.pk, c.copy_id, c.kind): c for r in reports
                   for c in conditions_of(r, runs, now)}
+        latest_tests = latest_restore_runs(copy_ids)
+        for report in reports:
+            for condition in restore_run_conditions(report, latest_tests):
+                wanted.setdefault((report.asset.pk, condition.copy_id, condition.kind),
+                                  condition)
     result = RefreshResult([], [], [])
     escalation = dt.timedelta(days=settings.PCRA_ALERT_ESCALATION_DAYS)
     with transaction.atomic():

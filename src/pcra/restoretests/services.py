@@ -53,6 +53,11 @@ from pcra.restoretests.models import (
 
 AGENT_TOKEN_PREFIX = "pcra_agent_"
 REPORT_FORMAT = "pcra-restore-test/1"
+#: failures that say nothing of the backed-up data (it was not read, or the test could not be
+#: judged): no verification is recorded for them
+NOT_ABOUT_THE_DATA = ("wrong_password", "repository_not_found", "unreachable",
+                      "permission_denied", "repository_locked", "engine_missing", "disk_space",
+                      "agent_lost", "bad_result", "internal", "timeout", "garbled_output")
 #: error codes a result may carry besides the engine's
 RESULT_CODES = (*CODES, "damaged", "missing_snapshot", "disk_space", "probe_failed",
                 "cancelled", "internal", "agent_lost", "bad_result")
@@ -141,6 +146,9 @@ def definition_rules(definition: RestoreTestDefinition) -> dict[str, list[str]]:
         except re.error as exc:
             add("probe_expect", _("This regular expression is invalid: %(error)s.")
                 % {"error": exc})
+    for field in ("probe_timeout_seconds", "timeout_seconds"):
+        if getattr(definition, field) is not None and getattr(definition, field) < 1:
+            add(field, _("At least one second."))
     if definition.agent_id is not None:
         agent = definition.agent
         if agent.revoked_at is not None:
@@ -225,10 +233,13 @@ def _parameters(definition: RestoreTestDefinition | None, *, level: int, scope: 
     return params
 
 
+_DEFINITION_AGENT = object()
+
+
 @transaction.atomic
 def run_request(*, copy: BackupCopy, definition: RestoreTestDefinition | None = None,
                 level: int | None = None, user=None, enqueue: bool = True,
-                **overrides) -> RestoreTestRun:
+                agent=_DEFINITION_AGENT, **overrides) -> RestoreTestRun:
     """A queued run of ``definition`` (or an ad-hoc one on ``copy``). Runs without an agent are
     handed to the worker (a background job) once the transaction commits; an agent picks its
     own up when it next polls. ``overrides``: snapshot, probe_command, probe_expect,
@@ -243,7 +254,8 @@ def run_request(*, copy: BackupCopy, definition: RestoreTestDefinition | None = 
     params = _parameters(definition, level=level, scope=scope, overrides=overrides)
     if level == Level.PROBE and not params["probe_command"]:
         errors.append(_("Level 3 runs a probe: give its command."))
-    agent = definition.agent if definition is not None else None
+    if agent is _DEFINITION_AGENT:
+        agent = definition.agent if definition is not None else None
     if agent is not None and agent.revoked_at is not None:
         errors.append(_("The agent %(name)s is revoked: choose another one or the worker.")
                       % {"name": agent.name})
@@ -418,6 +430,12 @@ def clean_result(data) -> dict:
                  "stderr": _text(probe.get("stderr"), "probe stderr", 4000),
                  "duration_seconds": _float(probe.get("duration_seconds"), "probe duration"),
                  "ok": bool(probe.get("ok"))}
+    level = data.get("level")
+    if level not in (1, 2, 3) or isinstance(level, bool):
+        raise ValueError(f"level must be 1, 2 or 3, not {level!r}")
+    scope = data.get("scope")
+    if scope not in Scope.values:
+        raise ValueError(f"scope must be full or sample, not {scope!r}")
     counts = {name: _count(data.get(name) or 0, name)
               for name in ("bytes_restored", "files_restored", "files_verified")}
     optional_counts = {}
@@ -426,6 +444,8 @@ def clean_result(data) -> dict:
         optional_counts[name] = None if value is None else _count(value, name)
     return {
         "status": status,
+        "level": level,
+        "scope": scope,
         "errors": [e[:MAX_ERROR_LENGTH] for e in errors[:MAX_ERRORS]],
         "error_code": code,
         "snapshot_id": _text(data.get("snapshot_id"), "snapshot_id", 200),
@@ -443,6 +463,37 @@ def clean_result(data) -> dict:
         "sandbox_removed": bool(data.get("sandbox_removed")),
         "engine_version": _text(data.get("engine_version"), "engine_version", 100),
     }
+
+
+#: the steps a passed test of each level must show, all ok
+REQUIRED_STEPS = {1: ("check", "listing"), 2: ("check", "listing", "space", "restore", "verify"),
+                  3: ("check", "listing", "space", "restore", "verify", "probe")}
+
+
+def result_against_run(clean: dict, run: RestoreTestRun) -> None:
+    """A result must be the test that was asked for (ValueError otherwise): the same level and
+    scope, every step of that level present and ok when it passed, every file of a full
+    snapshot verified, a probe that passed at level 3."""
+    if (clean["level"], clean["scope"]) != (run.level, run.scope):
+        raise ValueError(f"the result is of a level {clean['level']} {clean['scope']} test, "
+                         f"but a level {run.level} {run.scope} test was asked for")
+    if clean["status"] != "passed":
+        return
+    done = {step["name"] for step in clean["steps"] if step["ok"]}
+    missing = [name for name in REQUIRED_STEPS[run.level] if name not in done]
+    if missing:
+        raise ValueError(f"a passed level {run.level} test lacks the step(s) "
+                         f"{', '.join(missing)}")
+    if run.level >= Level.RESTORE:
+        expected = clean["snapshot_files"]
+        if run.scope == Scope.FULL and (expected is None
+                                        or clean["files_verified"] != expected):
+            raise ValueError(f"{clean['files_verified']} file(s) verified of the "
+                             f"{expected} in the snapshot")
+        if clean["files_verified"] < 1:
+            raise ValueError("a passed restore verified no file")
+    if run.level == Level.PROBE and not (clean["probe"] and clean["probe"]["ok"]):
+        raise ValueError("a passed level 3 test has no passed probe")
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -496,14 +547,23 @@ def _write_report(run: RestoreTestRun, *, result: dict | None) -> None:
 def _record_verification(run: RestoreTestRun) -> None:
     """The restore evidence the "0" reads: a full restore (passed or failed), or any failed
     restore (a failed sample is a failed restore; a passed sample is not a full test)."""
-    if run.level < Level.RESTORE or run.status == RunState.CANCELLED:
+    if run.status == RunState.CANCELLED or run.error_code in NOT_ABOUT_THE_DATA:
+        # the backup was not read, or the test could not be judged: a failed test, but it
+        # says nothing of the data (supervision still raises it, see backups.supervision)
+        return
+    if run.level < Level.RESTORE:
+        if run.status == RunState.FAILED:
+            # The engine's check found damage: the whole repository is suspect.
+            verification = Verification.objects.create(
+                copy=run.copy, performed_at=run.finished_at, kind=VerificationKind.INTEGRITY,
+                result=VerificationResult.FAILED, error_count=max(1, len(run.errors)),
+                reads_data=False, errors=list(run.errors)[:50],
+                notes=_("Restore test %(run)s (level 1).") % {"run": run.uuid},
+                source=Source.RESTORE_TEST)
+            run.verification = verification
+            RestoreTestRun.objects.filter(pk=run.pk).update(verification=verification)
         return
     if run.status == RunState.PASSED and run.scope != Scope.FULL:
-        return
-    if run.error_code in ("wrong_password", "repository_not_found", "unreachable",
-                          "permission_denied", "repository_locked", "engine_missing",
-                          "disk_space", "agent_lost", "bad_result", "internal", "timeout"):
-        # the backup was not read: the test failed, but it says nothing of the data
         return
     ok = run.status == RunState.PASSED
     verification = Verification.objects.create(
@@ -526,6 +586,7 @@ def run_finish(run: RestoreTestRun, result, *, now: dt.datetime | None = None) -
     now = now or timezone.now()
     try:
         clean = clean_result(result)
+        result_against_run(clean, run)
     except ValueError as exc:
         return run_fail(run, "bad_result",
                         _("The result sent for this test could not be read (%(error)s); the "
@@ -555,7 +616,7 @@ def run_finish(run: RestoreTestRun, result, *, now: dt.datetime | None = None) -
 
 
 def run_fail(run: RestoreTestRun, code: str, message: str, *,
-             now: dt.datetime | None = None) -> RestoreTestRun:
+             now: dt.datetime | None = None, only_if_expired: bool = False) -> RestoreTestRun:
     """End a run as failed for a reason outside the test itself (its executor was lost, its
     result was unreadable)."""
     now = now or timezone.now()
@@ -565,6 +626,8 @@ def run_fail(run: RestoreTestRun, code: str, message: str, *,
             "definition", "agent", "requested_by").get(pk=run.pk)
         if run.status in FINISHED_STATES:
             return run
+        if only_if_expired and (run.lease_expires_at is None or run.lease_expires_at >= now):
+            return run  # it reported again meanwhile
         run.status = RunState.FAILED
         run.finished_at = now
         run.error_code = code
@@ -600,7 +663,7 @@ def runs_expire(now: dt.datetime | None = None) -> int:
                  _("%(where)s stopped reporting during the test (last sign of life at "
                    "%(when)s); the test is failed. Its sandbox is removed when it starts "
                    "again.") % {"where": where, "when": last.strftime("%Y-%m-%d %H:%M:%S")},
-                 now=now)
+                 now=now, only_if_expired=True)
     return len(expired)
 
 
@@ -702,6 +765,8 @@ def signoff_rules(run: RestoreTestRun, user) -> list[str]:
 def signoff_record(*, run: RestoreTestRun, user, decision: str, comment: str = "") -> Signoff:
     """The referent's functional validation. A refusal is a failed restore of the copy: the "0"
     of 3-2-1-1-0 fails until a later restore test passes."""
+    run = RestoreTestRun.objects.select_for_update(of=("self",)).select_related(
+        "definition", "copy").get(pk=run.pk)
     errors = signoff_rules(run, user)
     if decision not in Decision.values:
         errors.append(_("Choose validated or refused."))
@@ -712,8 +777,9 @@ def signoff_record(*, run: RestoreTestRun, user, decision: str, comment: str = "
     signoff = Signoff.objects.create(run=run, referent=user, decision=decision,
                                      comment=comment.strip())
     if decision == Decision.REFUSED:
+        # Dated like the test it judges: a refusal of an old test does not hide later passes.
         Verification.objects.create(
-            copy=run.copy, performed_at=timezone.now(), kind=VerificationKind.RESTORE,
+            copy=run.copy, performed_at=run.finished_at, kind=VerificationKind.RESTORE,
             result=VerificationResult.FAILED, error_count=1,
             errors=[_("Functional validation refused by %(user)s: %(comment)s")
                     % {"user": user.get_username(), "comment": comment.strip()}],

@@ -252,6 +252,14 @@ def test_a_restore_test_does_not_clear_a_failed_slice_of_a_driven_copy():
               VerificationFact(ago(days=1), ok=True, kind=rules.RESTORE))
     driven = rules.copy_verification(copy(checks=checks, slices=t, driven=True), NOW)
     assert (driven.verified, driven.failed_slices) == (False, (1,))
+    # A restore that found damage makes every slice suspect, and the achieved RPO goes with it.
+    damaged = (sliced(1, t, days=2), sliced(2, t, days=2),
+               VerificationFact(ago(hours=1), ok=False, error_count=1, kind=rules.RESTORE))
+    state = rules.copy_verification(copy(checks=damaged, slices=t, driven=True), NOW)
+    assert (state.verified, state.failed_slices) == (False, (1, 2))
+    assert rules.achieved_rpo_hours([copy(checks=damaged, slices=t, driven=True)],
+                                    Scenario(rules.NOMINAL), production_site="A",
+                                    now=NOW) is None
     # Nor is it the latest verification of a driven copy whose data was never read.
     only = rules.copy_verification(copy(checks=checks[2:], slices=t, driven=True), NOW)
     assert only.reason.render() == "nas: never verified"

@@ -46,8 +46,8 @@ def passed(**extra) -> dict:
         "files_restored": 1200, "files_verified": 1200, "duration_seconds": 1900.0,
         "restore_seconds": 1800.0, "throughput_bytes_per_second": 4_000_000.0,
         "extrapolated_full_seconds": 1800.0, "probe": None,
-        "steps": [{"name": "restore", "ok": True, "duration_seconds": 1800.0,
-                   "detail": "1200 files restored and verified"}],
+        "steps": [{"name": name, "ok": True, "duration_seconds": 1.0, "detail": name}
+                  for name in ("check", "listing", "space", "restore", "verify")],
         "sandbox_removed": True, "engine_version": "restic 0.14.0",
     }
     result.update(extra)
@@ -151,6 +151,48 @@ def test_a_test_that_could_not_read_the_backup_says_nothing_of_the_data(world, r
     assert run.status == "failed" and run.verification is None
 
 
+@pytest.mark.parametrize(("asked", "sent", "why"), [
+    ({"level": 3, "probe_command": "true"}, passed(), "level 2 full test, but a level 3"),
+    ({}, passed(level=1, steps=[{"name": "check", "ok": True}]), "level 1 full test"),
+    ({}, passed(steps=[{"name": "restore", "ok": True}]), "lacks the step(s) check, listing"),
+    ({}, passed(files_verified=3, steps=[{"name": n, "ok": True} for n in
+                                         ("check", "listing", "space", "restore", "verify")]),
+     "3 file(s) verified of the 1200"),
+    ({}, passed(files_verified=0, snapshot_files=0, steps=[
+        {"name": n, "ok": True} for n in ("check", "listing", "space", "restore", "verify")]),
+     "verified no file"),
+])
+def test_a_pass_must_be_the_test_that_was_asked_for(world, restic_copy, asked, sent, why):
+    """An agent (or an older runner) cannot pass a weaker test off as the one requested."""
+    run = services.run_finish(started(restic_copy, **asked), sent)
+    assert (run.status, run.error_code) == ("failed", "bad_result")
+    assert why in run.errors[0] and run.verification is None
+
+
+def test_level_1_damage_marks_the_copy_unverified(world, restic_copy):
+    Verification.objects.create(copy=restic_copy, performed_at=timezone.now(),
+                                kind="integrite", result="ok", source="engine")
+    run = services.run_finish(started(restic_copy, level=1), failed(
+        level=1, errors=["pack 3f2a: does not exist"]))
+    assert run.verification.kind == "integrite" and run.verification.result == "echec"
+    [report] = backup_selectors.asset_reports([restic_copy.data_asset])
+    assert report.copies[0].verification.verified is False
+
+
+def test_a_test_that_could_not_run_raises_a_warning_on_the_copy(world, restic_copy):
+    from pcra.backups import supervision
+    from pcra.backups.models import Alert
+
+    services.run_finish(started(restic_copy), failed(
+        code="wrong_password", errors=["restic restore failed: wrong password"]))
+    supervision.alerts_refresh()
+    alert = Alert.objects.get(kind="restore_failed", resolved_at__isnull=True)
+    assert alert.severity == "warning" and "could not run" in alert.message
+    services.run_finish(started(restic_copy), passed())
+    supervision.alerts_refresh()
+    assert not Alert.objects.filter(kind="restore_failed", resolved_at__isnull=True).exists()
+
+
 @pytest.mark.parametrize("garbage", [
     None, [], "passed", {"status": "ok"},
     {**passed(), "errors": ["but something broke"]},
@@ -194,7 +236,13 @@ def test_a_silent_executor_fails_its_run(world, restic_copy, settings):
     settings.PCRA_RESTORE_LEASE_SECONDS = 60
     run = started(restic_copy)
     assert services.runs_expire(timezone.now() + dt.timedelta(seconds=30)) == 0
-    assert services.runs_expire(timezone.now() + dt.timedelta(seconds=90)) == 1
+    later = timezone.now() + dt.timedelta(seconds=90)
+    # A run that reported again just before being failed keeps running.
+    services.run_progress(run, {"phase": "restoring"}, now=later)
+    services.runs_expire(later)
+    run.refresh_from_db()
+    assert run.status == "running"
+    assert services.runs_expire(later + dt.timedelta(seconds=90)) == 1
     run.refresh_from_db()
     assert (run.status, run.error_code) == ("failed", "agent_lost")
     assert run.errors[0].startswith("the pcra worker stopped reporting during the test")
@@ -254,8 +302,17 @@ def test_measured_duration_feeds_readiness(world, restic_copy):
     # A later failed test does not erase the measurement; a sample is extrapolated.
     services.run_finish(started(restic_copy), failed())
     assert restore_durations([node])[node.pk].hours == 1.5
+    # A sample's time extrapolated to the whole snapshot counts the same way.
+    sample = services.definition_create(copy=restic_copy, name="sample", scope="sample",
+                                        sample_percent=10)
+    services.run_finish(started(restic_copy, definition=sample),
+                        passed(scope="sample", files_verified=120,
+                               extrapolated_full_seconds=7200.0))
+    assert restore_durations([node])[node.pk].hours == 2.0
     readiness = readiness_of_top(top_id=node.top_id)
-    assert readiness.result is not None
+    achieved = readiness.result.achieved[node.pk]
+    assert (achieved.rto_hours, achieved.source) == (2.0, "measured")
+    assert readiness.result.achieved[activity.pk].rto_hours == 2.0
 
 
 def test_agent_tokens_are_hashed_and_revocation_cancels_queued_runs(world, restic_copy):

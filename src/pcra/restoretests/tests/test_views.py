@@ -117,9 +117,14 @@ def result(status: str = "passed", **fields) -> dict:
         "restore_seconds": 3.1, "throughput_bytes_per_second": 11612.9,
         "extrapolated_full_seconds": 3.1, "probe": None, "sandbox_removed": True,
         "engine_version": "restic 0.14.0",
+        "level": 2, "scope": "full",
         "steps": [{"name": "check", "ok": True, "duration_seconds": 0.5, "detail": ""},
+                  {"name": "listing", "ok": True, "duration_seconds": 0.1, "detail": ""},
+                  {"name": "space", "ok": True, "duration_seconds": 0.0, "detail": ""},
                   {"name": "restore", "ok": status == "passed", "duration_seconds": 3.1,
-                   "detail": f"{FILES} files"}],
+                   "detail": f"{FILES} files"},
+                  {"name": "verify", "ok": status == "passed", "duration_seconds": 0.2,
+                   "detail": ""}],
     }
     data.update(fields)
     return data
@@ -130,6 +135,8 @@ def finished_run(copy, *, definition=None, status="passed", level=2, overrides=N
     run = services.run_request(copy=copy, definition=definition, level=level, enqueue=False,
                                **(overrides or {}))
     assert services.run_start(run)
+    fields.setdefault("level", level)
+    fields.setdefault("scope", run.scope)
     return services.run_finish(run, result(status, **fields))
 
 

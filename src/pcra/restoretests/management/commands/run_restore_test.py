@@ -66,15 +66,11 @@ class Command(BaseCommand):
                 chosen = probes[0]
         try:
             run = services.run_request(
-                copy=target, definition=chosen, level=level, enqueue=False,
+                copy=target, definition=chosen, level=level, enqueue=False, agent=None,
                 probe_command=probe, probe_expect=probe_expect, snapshot=snapshot,
-                timeout_seconds=timeout)
+                timeout_seconds=timeout)  # run here, not on the definition's agent
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
-        if chosen is not None and chosen.agent_id is not None:
-            # Run here, not on the definition's agent.
-            type(run).objects.filter(pk=run.pk).update(agent=None)
-            run.agent = None
 
         interrupted = {"flag": False}
 
