@@ -79,3 +79,42 @@ def test_nagios_plugin_exit_code_from_a_real_process(fresh):
         3, "BACKUPS UNKNOWN - no backup copy to check")
     result = run(["check_backups", "--organization", "NOPE"], fresh, check=False)
     assert result.returncode == 3 and "Unknown organization: NOPE" in result.stdout
+
+
+SETUP = """
+from pcra.backups import services
+from pcra.core.testing import make_node, make_org
+ght = make_org(kind="GHT", code="GHT-CLI")
+et = make_org(kind="ET", code="ET-CLI", parent=make_org(kind="EJ", code="EJ-CLI", parent=ght))
+node = make_node(org=et, node_type="component", code="SRV-DB")
+data = services.data_asset_ensure(node=node)
+services.copy_create(data_asset=data, name="nas", engine="restic", repository={repo!r},
+                     media="nas")
+"""
+
+
+def test_restore_test_command_from_a_real_process(fresh, tmp_path):
+    """`pcra run_restore_test` as an operator runs it: the copy declared and its password set
+    with the commands, a real restic repository; exit 0 and the issue's JSON when it passes,
+    exit 1 when the repository is damaged."""
+    from pcra.backups import samples
+
+    source = samples.make_files(tmp_path / "src", count=10, size=5000)
+    repo = samples.make_restic_repo(tmp_path / "repo", "s3cret-pass", source=source, snapshots=1)
+    run(["shell", "-c", SETUP.format(repo=str(repo))], fresh)
+    (tmp_path / "pw").write_text("s3cret-pass\n")
+    run(["set_copy_secret", "SRV-DB", "nas", "--password-file", str(tmp_path / "pw")], fresh)
+    ok = run(["run_restore_test", "SRV-DB", "nas", "--json"], fresh, check=False)
+    assert ok.returncode == 0, ok.stderr
+    result = json.loads(ok.stdout)
+    assert {k: result[k] for k in ("status", "errors", "files_verified", "bytes_restored")} == {
+        "status": "passed", "errors": [], "files_verified": 10, "bytes_restored": 50_000}
+    assert result["duration_seconds"] > 0
+    human = run(["run_restore_test", "SRV-DB", "nas", "--level", "1"], fresh, check=False)
+    assert human.returncode == 0 and "restore test PASSED (level 1)" in human.stdout
+    biggest = max(samples.restic_pack_files(repo), key=lambda p: p.stat().st_size)
+    samples.flip_byte(biggest)
+    bad = run(["run_restore_test", "SRV-DB", "nas", "--json"], fresh, check=False)
+    assert bad.returncode == 1
+    result = json.loads(bad.stdout)
+    assert result["status"] == "failed" and result["errors"]

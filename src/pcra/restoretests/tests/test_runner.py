@@ -1,0 +1,535 @@
+"""The restore-test runner against REAL restic 0.14 / borg 1.2 repositories (no database).
+
+Template repositories are built once for the module (pcra.backups.samples) and copied for each
+test; every fault is made on the copy: a byte flipped in the largest pack / segment, a deleted
+pack / segment, a truncated index, a wrong password, a missing snapshot, a sandbox too small
+(a tiny tmpfs, and the reserve), failing probes, a whole-test timeout and a cancellation.
+Every result is checked for the invariants: sandbox gone, secret absent, errors iff not passed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pcra.backups.samples import (
+    borg_segment_files,
+    flip_byte,
+    make_borg_repo,
+    make_files,
+    make_restic_repo,
+    restic_pack_files,
+)
+from pcra.restoretests.runner import (
+    ERROR_CODES,
+    SANDBOX_PREFIX,
+    Progress,
+    TestResult,
+    TestSpec,
+    remove_stale_sandboxes,
+    run_test,
+)
+from pcra.restoretests.runner.verify import FileEntry, choose_sample
+
+pytestmark = [
+    pytest.mark.engine_only,
+    pytest.mark.skipif(not (shutil.which("restic") and shutil.which("borg")),
+                       reason="restic and borg are needed"),
+]
+
+PASSWORD = "restore-test secret 7f3a"
+ENGINES = ("restic", "borg")
+TIMES = [datetime(2025, 6, 1, 1, 0, tzinfo=UTC), datetime(2025, 6, 2, 1, 0, tzinfo=UTC)]
+PAGE = 4096
+
+
+@dataclass
+class Template:
+    engine: str
+    repo: Path
+    source: Path
+    files: dict[str, int]  # path as the snapshot records it -> size
+
+    def recorded(self, relative: str) -> str:
+        """A file's path as the snapshot records it (restic: absolute; borg: relative)."""
+        return str(self.source / relative) if self.engine == "restic" else relative
+
+    @property
+    def total(self) -> int:
+        return sum(self.files.values())
+
+
+def _make_template(base: Path, engine: str) -> Template:
+    source = make_files(base / f"{engine}-src", count=20, size=4096, seed=3)
+    locked = source / "read-only"
+    locked.mkdir()
+    (locked / "notes.txt").write_text("restored from a read-only directory\n")
+    (locked / "notes.txt").chmod(0o444)
+    locked.chmod(0o555)
+    repo = base / f"{engine}-repo"
+    if engine == "restic":
+        make_restic_repo(repo, PASSWORD, source=source, snapshots=2, times=TIMES)
+    else:
+        make_borg_repo(repo, PASSWORD, source=source, archives=2, times=TIMES)
+    files = {}
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            relative = str(path.relative_to(source))
+            files[str(path) if engine == "restic" else relative] = path.stat().st_size
+    return Template(engine, repo, source, files)
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory) -> dict[str, Template]:
+    """One restic and one borg repository (2 snapshots each), built at the same time."""
+    base = tmp_path_factory.mktemp("restore-templates")
+    with ThreadPoolExecutor(2) as pool:
+        made = {engine: pool.submit(_make_template, base, engine) for engine in ENGINES}
+        return {engine: future.result() for engine, future in made.items()}
+
+
+@pytest.fixture
+def sandbox_root(tmp_path) -> Path:
+    root = tmp_path / "sandboxes"
+    root.mkdir()
+    return root
+
+
+def copy_repo(template: Template, tmp_path: Path) -> Path:
+    target = tmp_path / "repo"
+    shutil.copytree(template.repo, target, symlinks=True)
+    return target
+
+
+def run(engine: str, repo: Path, root: Path, *, progress=None, should_cancel=None,
+        **fields) -> TestResult:
+    fields.setdefault("secret", PASSWORD)
+    spec = TestSpec(engine=engine, repository=str(repo), sandbox_root=str(root), **fields)
+    result = run_test(spec, progress=progress, should_cancel=should_cancel)
+    # Invariants of every result.
+    assert result.sandbox_removed
+    assert not [p for p in root.iterdir() if p.name.startswith(SANDBOX_PREFIX)]
+    assert (result.status == "passed") == (not result.errors) == (result.error_code == "")
+    assert result.error_code == "" or result.error_code in ERROR_CODES
+    dumped = json.dumps(result.to_dict())
+    assert PASSWORD not in dumped
+    assert "secret=" not in repr(spec)
+    return result
+
+
+@contextlib.contextmanager
+def tmpfs(path: Path, size: int):
+    path.mkdir(exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+# -- a clean repository passes ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("engine", "snapshot"), [("restic", ""), ("borg", "sample-1")])
+def test_clean_level_1_checks_without_restoring(engine, snapshot, templates, tmp_path,
+                                                sandbox_root):
+    template = templates[engine]
+    result = run(engine, copy_repo(template, tmp_path), sandbox_root, level=1,
+                 snapshot=snapshot)
+    assert result.status == "passed", result.errors
+    assert [step.name for step in result.steps] == ["check", "listing"]
+    assert all(step.ok and step.detail for step in result.steps)
+    if snapshot:  # the older archive: before the journal and the revision file were added
+        assert result.snapshot_time == TIMES[0]
+        assert result.snapshot_files == len(template.files) - 2
+    else:
+        assert result.snapshot_time == TIMES[-1]
+        assert result.snapshot_files == len(template.files)
+        assert result.snapshot_bytes == template.total
+    assert (result.bytes_restored, result.files_restored, result.files_verified) == (0, 0, 0)
+    assert result.extrapolated_full_seconds is None and result.probe is None
+    assert result.engine_version.startswith(f"{engine} ")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_clean_level_2_restores_and_verifies_every_file(engine, templates, tmp_path,
+                                                        sandbox_root):
+    template = templates[engine]
+    reports: list[Progress] = []
+    result = run(engine, copy_repo(template, tmp_path), sandbox_root, level=2,
+                 progress=reports.append)
+    assert result.status == "passed", result.errors
+    assert [step.name for step in result.steps] == ["check", "listing", "space", "restore",
+                                                     "verify"]
+    count = len(template.files)
+    assert result.files_verified == result.files_restored == result.snapshot_files == count
+    assert result.bytes_restored == result.snapshot_bytes == template.total
+    assert result.extrapolated_full_seconds == result.restore_seconds > 0
+    assert result.throughput_bytes_per_second == pytest.approx(
+        result.bytes_restored / result.restore_seconds, rel=0.01)
+    assert result.duration_seconds >= result.restore_seconds
+    data = result.to_dict()
+    assert data["snapshot_time"] == TIMES[-1].isoformat()
+    assert data["steps"][3]["name"] == "restore"
+    # Progress: phases in order, fractions within 0..1 and never going back.
+    phases = [report.phase for report in reports]
+    assert phases[0] == "check" and phases[-1] == "cleanup"
+    assert "restoring" in phases and "verifying" in phases
+    order = ["check", "listing", "space", "restoring", "verifying", "probe", "cleanup"]
+    assert [order.index(p) for p in phases] == sorted(order.index(p) for p in phases)
+    fractions = [r.fraction for r in reports if r.fraction is not None]
+    assert all(0 <= f <= 1 for f in fractions) and fractions == sorted(fractions)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_clean_level_3_runs_the_probe_in_the_restored_data(engine, templates, tmp_path,
+                                                           sandbox_root):
+    template = templates[engine]
+    target = template.recorded("read-only/notes.txt")
+    # The probe also prints the secret given on its command line: redacted in the result.
+    code = ("import os, sys; assert os.getcwd() == os.environ['PCRA_SANDBOX']; "
+            "assert not any('PASS' in k for k in os.environ); "
+            "print('restored', open(sys.argv[1]).read().split()[0]); print(sys.argv[2])")
+    result = run(engine, copy_repo(template, tmp_path), sandbox_root, level=3,
+                 probe_command=f"python3 -c \"{code}\" "
+                               f"{{sandbox}}/{target.lstrip('/')} '{PASSWORD}'",
+                 probe_expect=r"^restored restored$")
+    assert result.status == "passed", result.errors
+    assert [step.name for step in result.steps][-1] == "probe"
+    assert result.probe["ok"] is True and result.probe["exit_code"] == 0
+    assert result.probe["stdout"] == "restored restored\n***\n"
+    assert "{sandbox}" in result.probe["command"] and "'***'" in result.probe["command"]
+    assert result.files_verified == len(template.files)
+
+
+@pytest.mark.parametrize(("engine", "count", "percent"), [("restic", 5, None),
+                                                          ("borg", None, 20.0)])
+def test_sample_restores_and_verifies_only_the_chosen_files(engine, count, percent, templates,
+                                                            tmp_path, sandbox_root):
+    template = templates[engine]
+    wanted = count or math.ceil(len(template.files) * percent / 100)
+    # The probe counts the regular files in the sandbox: only the sample was restored.
+    walk = ("import os; print('files', sum(len([f for f in fs if os.path.isfile("
+            "os.path.join(d, f))]) for d, _, fs in os.walk('.')))")
+    result = run(engine, copy_repo(template, tmp_path), sandbox_root, level=3, scope="sample",
+                 sample_files=count, sample_percent=percent, seed=7,
+                 probe_command=f"python3 -c \"{walk}\"",
+                 probe_expect=rf"^files {wanted}$")
+    assert result.status == "passed", result.errors
+    chosen = choose_sample([FileEntry(p, s) for p, s in template.files.items()],
+                           snapshot_id=result.snapshot_id, seed=7, count=count, percent=percent)
+    assert len(chosen) == wanted
+    assert result.files_verified == result.files_restored == wanted
+    assert result.bytes_restored == sum(entry.size for entry in chosen)
+    assert result.snapshot_bytes == template.total
+    assert result.extrapolated_full_seconds == pytest.approx(
+        result.restore_seconds * template.total / result.bytes_restored, rel=0.02)
+
+
+def test_sample_choice_is_deterministic_for_snapshot_and_seed():
+    files = [FileEntry(f"/d/f{i:03d}", i) for i in range(200)]
+    pick = lambda **kw: [e.path for e in choose_sample(files, **kw)]  # noqa: E731
+    first = pick(snapshot_id="abc", seed=1, count=10, percent=None)
+    assert first == pick(snapshot_id="abc", seed=1, count=10, percent=None)
+    assert first == sorted(first) and len(set(first)) == 10
+    assert first != pick(snapshot_id="abc", seed=2, count=10, percent=None)
+    assert first != pick(snapshot_id="abd", seed=1, count=10, percent=None)
+    assert len(pick(snapshot_id="abc", seed=1, count=None, percent=0.1)) == 1
+    assert len(pick(snapshot_id="abc", seed=1, count=None, percent=100)) == 200
+    assert len(pick(snapshot_id="abc", seed=1, count=999, percent=None)) == 200
+
+
+# -- damaged repositories never pass -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_flipped_byte_in_the_data_is_damage(engine, templates, tmp_path, sandbox_root):
+    repo = copy_repo(templates[engine], tmp_path)
+    files = restic_pack_files(repo) if engine == "restic" else borg_segment_files(repo)
+    flip_byte(max(files, key=lambda p: p.stat().st_size))
+    result = run(engine, repo, sandbox_root)
+    assert result.status == "failed" and result.error_code == "damaged", result.errors
+    assert result.files_verified < len(templates[engine].files)
+    text = " ".join(result.errors)
+    if engine == "restic":
+        assert re.search(r"File '/.+' of snapshot \w+ could not be restored: ciphertext "
+                         r"verification failed", text)
+    else:
+        assert re.search(r"Segment entry checksum mismatch \[segment \d+, offset \d+\]", text)
+        assert "while restoring" in text
+    assert [s.ok for s in result.steps if s.name == "restore"] == [False]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_deleted_pack_or_segment_is_damage(engine, templates, tmp_path, sandbox_root):
+    repo = copy_repo(templates[engine], tmp_path)
+    files = restic_pack_files(repo) if engine == "restic" else borg_segment_files(repo)
+    victim = max(files, key=lambda p: p.stat().st_size)
+    victim.unlink()
+    result = run(engine, repo, sandbox_root)
+    assert result.status == "failed" and result.error_code == "damaged", result.errors
+    text = " ".join(result.errors)
+    if engine == "restic":
+        # restic check (level 1) already sees it: nothing is restored.
+        assert f"pack {victim.name}: does not exist" in text
+        assert [s.name for s in result.steps] == ["check", "listing"]
+    else:
+        # borg check --archives-only trusts the index: borg extract finds the segment missing.
+        assert f"segment file '{victim}'" in text and "is missing" in text
+
+
+def test_truncated_restic_index_is_damage(templates, tmp_path, sandbox_root):
+    repo = copy_repo(templates["restic"], tmp_path)
+    index = sorted((repo / "index").iterdir())[0]
+    data = index.read_bytes()
+    index.chmod(0o600)
+    index.write_bytes(data[: len(data) // 2])
+    result = run("restic", repo, sandbox_root)
+    assert result.error_code == "damaged", result.errors
+    assert f"error loading index {index.name}" in result.errors[0]
+
+
+def test_truncated_borg_index_is_rebuilt_by_borg_and_the_intact_data_passes(
+        templates, tmp_path, sandbox_root):
+    """borg 1.2 rebuilds a missing or corrupted index from the segments (a WARNING, exit 0):
+    the data is intact, so the test passes; the check step says what borg did."""
+    repo = copy_repo(templates["borg"], tmp_path)
+    for name in ("index", "hints"):
+        for path in repo.glob(f"{name}.*"):
+            data = path.read_bytes()
+            path.chmod(0o600)
+            path.write_bytes(data[: len(data) // 2])
+    result = run("borg", repo, sandbox_root)
+    assert result.status == "passed", result.errors
+    assert result.files_verified == len(templates["borg"].files)
+    check = result.steps[0]
+    assert check.name == "check" and "index missing or corrupted" in check.detail
+
+
+# -- access and resolution problems ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_wrong_password(engine, templates, tmp_path, sandbox_root):
+    result = run(engine, copy_repo(templates[engine], tmp_path), sandbox_root,
+                 secret="not the password")
+    assert result.error_code == "wrong_password"
+    noun = "password" if engine == "restic" else "passphrase"
+    assert f"the {noun} is wrong" in result.errors[0]
+    assert "not the password" not in json.dumps(result.to_dict())
+    assert result.files_restored == 0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_missing_snapshot_names_the_newest(engine, templates, tmp_path, sandbox_root):
+    wanted = "deadbeef" if engine == "restic" else "no-such-archive"
+    result = run(engine, copy_repo(templates[engine], tmp_path), sandbox_root, snapshot=wanted)
+    assert result.error_code == "missing_snapshot"
+    newest = "sample-2" if engine == "borg" else ""
+    assert re.search(rf"'{wanted}' is not in repository .*; the newest "
+                     rf"(snapshot|archive) there is '?{newest}\w*'? of 2025-06-02 01:00 UTC",
+                     result.errors[0]), result.errors
+
+
+def test_engine_missing(tmp_path, sandbox_root):
+    result = run("restic", tmp_path / "repo", sandbox_root, binary=str(tmp_path / "no-restic"))
+    assert result.error_code == "engine_missing" and "was not found" in result.errors[0]
+
+
+def test_invalid_spec_is_refused_before_anything_runs(tmp_path, sandbox_root):
+    result = run("restic", tmp_path / "repo", sandbox_root, level=5, scope="sample")
+    assert result.error_code == "internal" and result.steps == ()
+    assert "level must be 1, 2 or 3" in result.errors[0]
+    assert "either a number of files or a percentage" in result.errors[0]
+    missing = run_test(TestSpec("borg", "/r", PASSWORD, str(tmp_path / "nowhere")))
+    assert missing.error_code == "failed" and "does not exist" in missing.errors[0]
+
+
+# -- disk space --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_sandbox_on_a_too_small_disk(engine, templates, tmp_path):
+    with tmpfs(tmp_path / "tiny", 64 * 1024) as root:
+        result = run(engine, copy_repo(templates[engine], tmp_path), root,
+                     home=str(tmp_path / "home"))
+    assert result.error_code == "disk_space", result.errors
+    assert re.search(r"needs \d+\.\d KiB plus 0 B to keep free, but only \d+\.\d KiB are free",
+                     result.errors[0])
+    assert "nothing was restored" in result.errors[0]
+    assert [step.name for step in result.steps][-1] == "space"
+    assert result.bytes_restored == 0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_disk_full_during_the_restore(engine, templates, tmp_path):
+    """Enough free bytes for the files' sizes, not for their blocks: a real ENOSPC."""
+    template = templates[engine]
+    size = math.ceil(template.total / PAGE) * PAGE
+    assert sum(math.ceil(s / PAGE) for s in template.files.values()) * PAGE > size
+    with tmpfs(tmp_path / "small", size) as root:
+        result = run(engine, copy_repo(template, tmp_path), root, home=str(tmp_path / "home"))
+    assert result.error_code == "disk_space", result.errors
+    assert "ran out of space during the restore" in result.errors[0]
+    assert [step.name for step in result.steps][-1] == "restore"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_reserve_bytes(engine, templates, tmp_path, sandbox_root):
+    reserve = 2 * shutil.disk_usage(sandbox_root).free  # other writers change the free space
+    result = run(engine, copy_repo(templates[engine], tmp_path), sandbox_root,
+                 reserve_bytes=reserve)
+    assert result.error_code == "disk_space"
+    assert re.search(r"needs \d+\.\d KiB plus \d+\.\d [GMT]iB to keep free, but only "
+                     r"\d+\.\d [GMT]iB are free", result.errors[0]), result.errors
+
+
+# -- probes ------------------------------------------------------------------------------------
+
+
+def test_probe_exit_code(templates, tmp_path, sandbox_root):
+    result = run("restic", copy_repo(templates["restic"], tmp_path), sandbox_root, level=3,
+                 probe_command="python3 -c \"import sys; print('db down', "
+                               "file=sys.stderr); sys.exit(3)\"")
+    assert result.error_code == "probe_failed"
+    assert result.errors == ("The probe exited with status 3 (stderr: db down).",)
+    assert result.probe["exit_code"] == 3 and result.probe["ok"] is False
+    assert "db down" in result.probe["stderr"]
+    assert result.files_verified == len(templates["restic"].files)
+
+
+def test_probe_output_not_matching(templates, tmp_path, sandbox_root):
+    result = run("borg", copy_repo(templates["borg"], tmp_path), sandbox_root, level=3,
+                 probe_command="echo starting", probe_expect=r"^ready$")
+    assert result.error_code == "probe_failed"
+    assert "does not match the expected pattern '^ready$'" in result.errors[0]
+    assert result.probe["exit_code"] == 0 and result.probe["stdout"] == "starting\n"
+
+
+def test_probe_timeout_kills_its_process_group(templates, tmp_path, sandbox_root):
+    result = run("restic", copy_repo(templates["restic"], tmp_path), sandbox_root, level=3,
+                 probe_command="sh -c 'sleep 31.4159 & sleep 32.4159; wait'",
+                 probe_timeout=0.5)
+    assert result.error_code == "probe_failed"
+    assert "did not finish within its 0.5 seconds" in result.errors[0]
+    assert result.probe["exit_code"] is None and result.probe["duration_seconds"] < 5
+    time.sleep(0.5)
+    left = subprocess.run(["pgrep", "-f", "sleep 3[12].4159"], capture_output=True, text=True)
+    assert left.stdout == "", "the probe's children outlived it"
+
+
+def test_the_probe_sees_its_sandbox_and_nothing_of_the_server(templates, tmp_path,
+                                                              sandbox_root):
+    """A probe is a command a person wrote: it must not read pcra's key file, database or an
+    agent's token, which lie outside the sandbox."""
+    secret = tmp_path / "secrets.key"
+    secret.write_text("TOP-SECRET-KEY\n")
+    result = run("restic", copy_repo(templates["restic"], tmp_path), sandbox_root, level=3,
+                 probe_command=f"sh -c 'ls {{sandbox}} >/dev/null && cat {secret}'")
+    assert result.error_code == "probe_failed"
+    assert "TOP-SECRET-KEY" not in json.dumps(result.to_dict())
+    assert "No such file or directory" in result.probe["stderr"]
+
+
+def test_invalid_probe_is_refused(tmp_path, sandbox_root):
+    result = run("restic", tmp_path / "repo", sandbox_root, level=3, probe_command="")
+    assert result.error_code == "probe_failed" and "empty" in result.errors[0]
+    result = run("restic", tmp_path / "repo", sandbox_root, level=3, probe_command="true",
+                 probe_expect="(")
+    assert result.error_code == "probe_failed"
+    assert "not a valid regular expression" in result.errors[0]
+
+
+# -- time limit and cancellation ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_whole_test_timeout(engine, templates, tmp_path, sandbox_root):
+    result = run(engine, copy_repo(templates[engine], tmp_path), sandbox_root, timeout=0.2)
+    assert result.status == "failed" and result.error_code == "timeout"
+    assert re.match(r"The restore test exceeded its time limit of 0\.2 seconds during the "
+                    r"check step and was stopped", result.errors[0]), result.errors
+    assert result.duration_seconds < 5
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cancel_during_the_restore(engine, templates, tmp_path, sandbox_root):
+    seen: list[Progress] = []
+
+    def cancel() -> bool:
+        return any(report.phase == "restoring" for report in seen)
+
+    result = run(engine, copy_repo(templates[engine], tmp_path), sandbox_root,
+                 progress=seen.append, should_cancel=cancel)
+    assert result.status == "cancelled" and result.error_code == "cancelled"
+    assert re.match(r"The restore test was cancelled during the (restore|verify) step",
+                    result.errors[0])
+    assert result.steps[-1].ok is False
+    assert seen[-1].phase == "cleanup"
+    assert result.extrapolated_full_seconds is None
+
+
+# -- sandboxes ---------------------------------------------------------------------------------
+
+
+def test_remove_stale_sandboxes_spares_running_tests_and_other_files(tmp_path):
+    stale = tmp_path / f"{SANDBOX_PREFIX}killed"
+    (stale / "data" / "ro").mkdir(parents=True)
+    (stale / "data" / "ro" / "f").write_text("x")
+    (stale / "data" / "ro").chmod(0o500)
+    (stale / ".lock").write_text("")
+    unlocked = tmp_path / f"{SANDBOX_PREFIX}early"
+    unlocked.mkdir()
+    running = tmp_path / f"{SANDBOX_PREFIX}running"
+    running.mkdir()
+    other = tmp_path / "keep-me"
+    other.mkdir()
+    (tmp_path / f"{SANDBOX_PREFIX}file").write_text("not a sandbox")
+    fd = os.open(running / ".lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert remove_stale_sandboxes(str(tmp_path)) == 2
+    finally:
+        os.close(fd)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [running.name, other.name, f"{SANDBOX_PREFIX}file"])
+    assert remove_stale_sandboxes(str(tmp_path)) == 1
+    assert remove_stale_sandboxes(str(tmp_path / "missing")) == 0
+
+
+def test_progress_fraction():
+    assert Progress("check", 0, 0, 0, 0).fraction == 0.0
+    assert Progress("restoring", 0, 0, 0, 0).fraction is None
+    half = Progress("restoring", 50, 100, 0, 0).fraction
+    assert 0.05 < half < 0.8
+    assert Progress("restoring", 0, 0, 1, 2).fraction == half
+    assert Progress("verifying", 100, 100, 0, 0).fraction == pytest.approx(0.97)
+    assert Progress("cleanup", 0, 0, 0, 0).fraction == 0.99
+
+
+def test_an_empty_snapshot_proves_nothing(tmp_path, sandbox_root):
+    """A backup of an empty directory (a source not mounted when it ran) is no restore."""
+    from pcra.backups import samples
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    repo = samples.make_restic_repo(tmp_path / "repo", PASSWORD, source=empty, snapshots=1)
+    result = run("restic", repo, sandbox_root, level=2)
+    assert (result.status, result.error_code) == ("failed", "damaged")
+    assert "holds no file" in result.errors[0]
