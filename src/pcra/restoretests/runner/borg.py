@@ -297,7 +297,9 @@ class BorgRun:
 
     def _resolve(self) -> None:
         s = self.s
-        child = run_one(self.child(["list", "--json", "--show-version"], "list"), s.control)
+        # The archive list is parsed whole: room for about 300,000 archives.
+        child = run_one(self.child(["list", "--json", "--show-version"], "list",
+                                   stdout_limit=64 * 1024 * 1024), s.control)
         lines = parse_log(child.stderr)
         for line in lines:
             match = re.match(r"borgbackup version (\S+)", line.message)

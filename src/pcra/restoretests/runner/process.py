@@ -184,6 +184,7 @@ class Child:
         on_stderr: Handler | None = None,
         stdout_separator: bytes = b"\n",
         capture_stdout: bool = True,
+        stdout_limit: int = CAPTURE_HEAD,
     ):
         self.argv = list(argv)
         self.env = dict(env)
@@ -198,7 +199,9 @@ class Child:
         self.ended = 0.0
         self.handler_error: BaseException | None = None
         self.stopped = False
-        self._out = _Capture() if capture_stdout else None
+        # ``stdout_limit``: bytes of stdout kept whole (a JSON document parsed at the end must
+        # fit); beyond it only the head and the tail are kept, for messages.
+        self._out = _Capture(head=stdout_limit) if capture_stdout else None
         self._err = _Capture()
         self._handlers = (on_stdout, on_stderr)
         self._separator = stdout_separator

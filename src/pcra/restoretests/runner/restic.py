@@ -256,7 +256,8 @@ class ResticRun:
 
     def _newest(self) -> str | None:
         """``"<short id> of <time>"`` of the newest snapshot, "" if none, None if unknown."""
-        child = self.child(["--no-lock", "snapshots", "--json"], "snapshots")
+        child = self.child(["--no-lock", "snapshots", "--json"], "snapshots",
+                           stdout_limit=64 * 1024 * 1024)  # parsed whole
         try:
             run_one(child, self.s.control)
         except EngineError:

@@ -146,3 +146,20 @@ def test_command_prints_the_json_of_the_issue_and_exits_0_only_when_passed(world
     assert RestoreTestRun.objects.filter(copy=copy).count() == 2
     with pytest.raises(CommandError, match="has no copy named nope"):
         call_command("run_restore_test", "DPI-DB", "nope")
+
+
+def test_a_starting_worker_removes_what_a_killed_one_left(world, source, tmp_path, settings):
+    root = settings.PCRA_RESTORE_SANDBOX_DIR
+    leftover = root / "pcra-restore-killed" / "data"
+    leftover.mkdir(parents=True)
+    (leftover / "patient.db").write_bytes(b"restored data")
+    # Not while a test runs on a worker (its sandbox is in use)…
+    copy = make_copy(world, "restic", source, tmp_path)
+    run = services.run_request(copy=copy, enqueue=False)
+    services.run_start(run)
+    call_command("worker", "--once", verbosity=0)
+    assert leftover.exists()
+    # …but once none does.
+    services.run_fail(run, "agent_lost", "lost")
+    call_command("worker", "--once", stdout=StringIO())
+    assert not (root / "pcra-restore-killed").exists()

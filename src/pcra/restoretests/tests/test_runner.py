@@ -533,3 +533,17 @@ def test_an_empty_snapshot_proves_nothing(tmp_path, sandbox_root):
     result = run("restic", repo, sandbox_root, level=2)
     assert (result.status, result.error_code) == ("failed", "damaged")
     assert "holds no file" in result.errors[0]
+
+
+def test_a_long_archive_list_is_read_whole(tmp_path):
+    """The archive list of a Borg repository with thousands of archives is parsed whole (not
+    cut to the head and tail kept for messages)."""
+    from pcra.restoretests.runner.process import CAPTURE_HEAD, Child, Control, wait
+
+    size = CAPTURE_HEAD * 3
+    child = Child(["python3", "-c", f"print('x' * {size})"], env={"PATH": os.defpath},
+                  engine="test", command="print", stdout_limit=size * 2)
+    control = Control(timeout=30)
+    child.start()
+    wait([child], control, limit=None)
+    assert len(child.stdout.strip()) == size

@@ -31,6 +31,7 @@ class Command(BaseCommand):
         from pcra.backups.tasks import refresh_alerts_task, schedule_due
         from pcra.restoretests import services as restore_tests
 
+        _remove_stale_sandboxes(self.stdout)
         backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
         worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
         verbosity = options["verbosity"]
@@ -50,3 +51,21 @@ class Command(BaseCommand):
             if once:
                 return
             time.sleep(interval)
+
+
+def _remove_stale_sandboxes(out) -> None:
+    """Restored data left by a worker killed during a restore test (its run is failed by the
+    lease) is removed when a worker starts, unless a test is running on a worker right now."""
+    from django.conf import settings
+
+    from pcra.restoretests.models import RestoreTestRun, RunState
+    from pcra.restoretests.runner import remove_stale_sandboxes
+
+    root = settings.PCRA_RESTORE_SANDBOX_DIR
+    if not root.is_dir() or RestoreTestRun.objects.filter(status=RunState.RUNNING,
+                                                          agent__isnull=True).exists():
+        return
+    removed = remove_stale_sandboxes(str(root))
+    if removed:
+        out.write(f"removed {removed} sandbox(es) left by an interrupted restore test")
+
