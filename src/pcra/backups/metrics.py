@@ -7,7 +7,6 @@ once. A missing, unknown or revoked token gets 401 and nothing else.
 
 from __future__ import annotations
 
-import hashlib
 import secrets as pysecrets
 
 from django.db import transaction
@@ -17,12 +16,9 @@ from django.views.decorators.http import require_GET
 
 from pcra.backups import selectors
 from pcra.backups.models import Alert, MetricsToken
+from pcra.core.secrets import token_digest
 
 TOKEN_PREFIX = "pcra_"
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 @transaction.atomic
@@ -30,7 +26,7 @@ def metrics_token_create(*, organization, name: str, user=None) -> tuple[Metrics
     """A new token and its clear value (shown once, never stored)."""
     raw = TOKEN_PREFIX + pysecrets.token_urlsafe(32)
     token = MetricsToken.objects.create(organization=organization, name=name.strip() or "metrics",
-                                        token_hash=_digest(raw), created_by=user)
+                                        token_hash=token_digest(raw), created_by=user)
     return token, raw
 
 
@@ -48,7 +44,7 @@ def token_from(request: HttpRequest) -> MetricsToken | None:
     if scheme.lower() != "bearer" or not value.strip():
         return None
     token = (MetricsToken.objects.select_related("organization")
-             .filter(token_hash=_digest(value.strip()), revoked_at__isnull=True).first())
+             .filter(token_hash=token_digest(value.strip()), revoked_at__isnull=True).first())
     if token is not None:
         MetricsToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token

@@ -36,6 +36,7 @@ from pcra.backups.models import (
     VerificationResult,
 )
 from pcra.core import secrets
+from pcra.core.crud import assign_fields
 from pcra.inventory.models import ComponentKind, Node, NodeType
 
 #: copy fields a form or the workbook may set (the secret and the schedule state are separate)
@@ -49,15 +50,6 @@ COPY_FIELDS = (
 
 #: "scheme://user:password@host" in a repository address
 _PASSWORD_IN_URL = re.compile(r"://[^/@:\s]*:[^/@\s]+@")
-
-
-def _assign(instance, fields: dict, allowed: tuple[str, ...]) -> None:
-    """Set ``fields`` on ``instance``; a name outside ``allowed`` is a programming error."""
-    unexpected = sorted(set(fields) - set(allowed))
-    if unexpected:
-        raise TypeError(f"unexpected field(s) for {type(instance).__name__}: {unexpected}")
-    for name, value in fields.items():
-        setattr(instance, name, value)
 
 
 # --- Data assets ------------------------------------------------------------------------------
@@ -182,7 +174,7 @@ def copy_validate(copy: BackupCopy) -> None:
 @transaction.atomic
 def copy_create(*, data_asset: DataAsset, **fields) -> BackupCopy:
     copy = BackupCopy(data_asset=data_asset)
-    _assign(copy, fields, COPY_FIELDS)
+    assign_fields(copy, fields, COPY_FIELDS)
     copy_validate(copy)
     copy.save()
     return copy
@@ -191,7 +183,7 @@ def copy_create(*, data_asset: DataAsset, **fields) -> BackupCopy:
 @transaction.atomic
 def copy_update(*, copy: BackupCopy, **fields) -> BackupCopy:
     engine_before, repository_before = copy.engine, copy.repository
-    _assign(copy, fields, COPY_FIELDS)
+    assign_fields(copy, fields, COPY_FIELDS)
     moved = copy.pk is not None and (copy.engine != engine_before
                                      or copy.repository != repository_before)
     if moved:
@@ -282,7 +274,7 @@ def _infrastructure_validate(infra: BackupInfrastructure) -> None:
 @transaction.atomic
 def infrastructure_create(*, top, **fields) -> BackupInfrastructure:
     infra = BackupInfrastructure(top_id=top.top_id)
-    _assign(infra, fields, INFRASTRUCTURE_FIELDS)
+    assign_fields(infra, fields, INFRASTRUCTURE_FIELDS)
     _infrastructure_validate(infra)
     infra.save()
     return infra
@@ -290,7 +282,7 @@ def infrastructure_create(*, top, **fields) -> BackupInfrastructure:
 
 @transaction.atomic
 def infrastructure_update(*, infrastructure: BackupInfrastructure, **fields):
-    _assign(infrastructure, fields, INFRASTRUCTURE_FIELDS)
+    assign_fields(infrastructure, fields, INFRASTRUCTURE_FIELDS)
     _infrastructure_validate(infrastructure)
     infrastructure.save()
     return infrastructure

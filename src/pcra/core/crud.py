@@ -26,6 +26,16 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
+def assign_fields(instance, fields: dict, allowed: tuple[str, ...]) -> None:
+    """Set ``fields`` on ``instance`` (the services' keyword arguments); a name outside
+    ``allowed`` is a programming error."""
+    unexpected = sorted(set(fields) - set(allowed))
+    if unexpected:
+        raise TypeError(f"unexpected field(s) for {type(instance).__name__}: {unexpected}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
 def is_htmx(request: HttpRequest) -> bool:
     """True for an HTMX request that wants a fragment (not a boosted or history request)."""
     headers = request.headers

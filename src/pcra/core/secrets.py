@@ -23,6 +23,13 @@ class SecretError(RuntimeError):
     """A secret cannot be encrypted or decrypted; the message says why."""
 
 
+def token_digest(token: str) -> str:
+    """What is stored of a bearer token (metrics, agents): its SHA-256, never the token."""
+    import hashlib
+
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 def key_file() -> Path:
     configured = getattr(settings, "PCRA_SECRETS_KEY_FILE", None)
     return Path(configured) if configured else Path(settings.DATA_DIR) / "keys" / "secrets.key"

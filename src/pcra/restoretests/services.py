@@ -39,6 +39,8 @@ from pcra.backups.models import (
     VerificationKind,
     VerificationResult,
 )
+from pcra.core.crud import assign_fields
+from pcra.core.secrets import token_digest
 from pcra.restoretests.models import (
     FINISHED_STATES,
     Agent,
@@ -69,14 +71,6 @@ DEFINITION_FIELDS = (
     "probe_expect", "probe_timeout_seconds", "timeout_seconds", "interval_days", "agent",
     "functional_signoff", "referent", "enabled",
 )
-
-
-def _assign(instance, fields: dict, allowed: tuple[str, ...]) -> None:
-    unexpected = sorted(set(fields) - set(allowed))
-    if unexpected:
-        raise TypeError(f"unexpected field(s) for {type(instance).__name__}: {unexpected}")
-    for name, value in fields.items():
-        setattr(instance, name, value)
 
 
 def _scope_of(copy: BackupCopy) -> tuple[int | None, int]:
@@ -190,14 +184,14 @@ def _definition_save(definition: RestoreTestDefinition) -> RestoreTestDefinition
 @transaction.atomic
 def definition_create(*, copy: BackupCopy, **fields) -> RestoreTestDefinition:
     definition = RestoreTestDefinition(copy=copy)
-    _assign(definition, fields, DEFINITION_FIELDS)
+    assign_fields(definition, fields, DEFINITION_FIELDS)
     return _definition_save(definition)
 
 
 @transaction.atomic
 def definition_update(*, definition: RestoreTestDefinition, **fields) -> RestoreTestDefinition:
     interval = definition.interval_days
-    _assign(definition, fields, DEFINITION_FIELDS)
+    assign_fields(definition, fields, DEFINITION_FIELDS)
     if definition.interval_days != interval:
         definition.next_run_at = None  # a new schedule starts now
     return _definition_save(definition)
@@ -791,10 +785,6 @@ def signoff_record(*, run: RestoreTestRun, user, decision: str, comment: str = "
 # --- Agents -----------------------------------------------------------------------------------
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 @transaction.atomic
 def agent_register(*, organization, name: str, description: str = "",
                    user=None) -> tuple[Agent, str]:
@@ -806,7 +796,7 @@ def agent_register(*, organization, name: str, description: str = "",
         raise ValidationError({"name": [_("An agent with this name already exists.")]})
     raw = AGENT_TOKEN_PREFIX + pysecrets.token_urlsafe(32)
     agent = Agent.objects.create(organization=organization, name=name,
-                                 description=description.strip(), token_hash=_digest(raw),
+                                 description=description.strip(), token_hash=token_digest(raw),
                                  created_by=user)
     return agent, raw
 
@@ -829,7 +819,7 @@ def agent_from_token(raw: str) -> Agent | None:
     if not raw or not raw.startswith(AGENT_TOKEN_PREFIX) or len(raw) > 200:
         return None
     return (Agent.objects.select_related("organization")
-            .filter(token_hash=_digest(raw), revoked_at__isnull=True).first())
+            .filter(token_hash=token_digest(raw), revoked_at__isnull=True).first())
 
 
 def agent_seen(agent: Agent, *, version: str = "", now: dt.datetime | None = None) -> None:
