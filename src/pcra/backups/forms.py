@@ -32,7 +32,7 @@ _FILTERABLE = {
 }
 
 
-def _org_label(org: Organization) -> str:
+def org_label(org: Organization) -> str:
     return f"{org.code} – {org.name}"
 
 
@@ -107,7 +107,7 @@ class AssetFilterForm(FilterForm):
         super().__init__(*args, **kwargs)
         self.fields["org"].choices = [
             ("", _("All")), ("shared", _("Shared across the GHT")),
-            *[(str(o.uuid), _org_label(o)) for o in organizations],
+            *[(str(o.uuid), org_label(o)) for o in organizations],
         ]
 
     @property
@@ -319,21 +319,29 @@ class AlertResolveForm(forms.Form):
                                              "next check opens a new alert."))
 
 
-class TokenForm(forms.Form):
+class OrganizationChoiceForm(forms.Form):
+    """A form whose object (a token, an agent) belongs to one of the organizations the user
+    administers; ``organization_help`` says what that organization gives it."""
+
+    organization_help = ""
     organization = forms.ChoiceField(label=_("Organization"))
-    name = forms.CharField(label=_("Name"), max_length=100,
-                           help_text=_("What reads it, e.g. “prometheus-dsi”."))
 
     def __init__(self, *args, organizations: list[Organization], **kwargs):
         super().__init__(*args, **kwargs)
         self.organizations = {str(o.uuid): o for o in organizations}
         self.fields["organization"].choices = [
-            ("", "---------"), *[(str(o.uuid), _org_label(o)) for o in organizations]]
-        self.fields["organization"].help_text = _(
-            "The token reads the backups of this organization and of what is below it.")
+            ("", "---------"), *[(str(o.uuid), org_label(o)) for o in organizations]]
+        self.fields["organization"].help_text = self.organization_help
 
     def clean_organization(self) -> Organization:
         try:
             return self.organizations[self.cleaned_data["organization"]]
         except KeyError:
             raise forms.ValidationError(_("Choose an organization from the list.")) from None
+
+
+class TokenForm(OrganizationChoiceForm):
+    organization_help = _("The token reads the backups of this organization and of what is "
+                          "below it.")
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("What reads it, e.g. “prometheus-dsi”."))

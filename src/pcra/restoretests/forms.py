@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from pcra.accounts.access import access_for
 from pcra.accounts.models import User
+from pcra.backups.forms import OrganizationChoiceForm, org_label
 from pcra.backups.models import BackupCopy
 from pcra.core.crud import FilterForm
 from pcra.inventory.forms import model_field
-from pcra.organizations.models import Organization
 from pcra.restoretests import services
 from pcra.restoretests.models import (
     Agent,
@@ -23,10 +23,6 @@ from pcra.restoretests.models import (
     RunState,
     Scope,
 )
-
-
-def _org_label(org: Organization) -> str:
-    return f"{org.code} – {org.name}"
 
 
 def user_label(user: User) -> str:
@@ -211,7 +207,7 @@ class RunFilterForm(FilterForm):
         super().__init__(*args, **kwargs)
         self.fields["org"].choices = [
             ("", _("All")), ("shared", _("Shared across the GHT")),
-            *[(str(o.uuid), _org_label(o)) for o in organizations]]
+            *[(str(o.uuid), org_label(o)) for o in organizations]]
         self.fields["asset"].choices = [
             ("", _("All")), *[(str(a.uuid), f"{a.node.code} – {a.node.name}") for a in assets]]
 
@@ -240,23 +236,10 @@ class RunFilterForm(FilterForm):
 # --- Agents -----------------------------------------------------------------------------------
 
 
-class AgentForm(forms.Form):
-    organization = forms.ChoiceField(label=_("Organization"))
+class AgentForm(OrganizationChoiceForm):
+    organization_help = _("The agent runs the restore tests of this organization and of what "
+                          "is below it.")
     name = forms.CharField(label=_("Name"), max_length=100,
                            help_text=_("How it is known, e.g. “agent-zone-sauvegarde-nord”."))
     description = forms.CharField(label=_("Location"), max_length=200, required=False,
                                   help_text=_("Where it runs (backup zone, site)."))
-
-    def __init__(self, *args, organizations: list[Organization], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.organizations = {str(o.uuid): o for o in organizations}
-        self.fields["organization"].choices = [
-            ("", "---------"), *[(str(o.uuid), _org_label(o)) for o in organizations]]
-        self.fields["organization"].help_text = _(
-            "The agent runs the restore tests of this organization and of what is below it.")
-
-    def clean_organization(self) -> Organization:
-        try:
-            return self.organizations[self.cleaned_data["organization"]]
-        except KeyError:
-            raise forms.ValidationError(_("Choose an organization from the list.")) from None
