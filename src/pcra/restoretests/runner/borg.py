@@ -12,20 +12,27 @@ one is configured:
   of the archive anyway;
 * listing: ``borg list --format {type}{NUL}{size}{NUL}{source}{NUL}{bpath}{NUL} ::<archive>``
   (metadata only: sizes for the space check and the sample);
-* restore: ``borg extract --list --noflags ::<archive> [pp:<file>...]`` in the sandbox: borg
-  checks every chunk's MAC and id as it reads it. ``--list`` names each item as it starts,
-  so each finished file is hashed (SHA-256, a small thread pool) while borg writes the next;
+* restore: ``borg extract --list --noflags ::<archive> [pp:<file>...]`` in the sandbox. borg
+  checks every chunk it reads (its MAC, then its id: a keyed hash of the plaintext) and every
+  file's size against the sum of its chunks, so every byte it writes is the archive's; a file it
+  cannot restore intact makes it exit non-zero. ``--list`` names each item as it starts, so
+  each finished file chosen for the read-back (below) is hashed while borg writes the next;
   ``--noflags``: a restored immutable flag would stop the clean-up;
-* verify, concurrently with the extract (shared locks): ``borg list --format
-  {type}{NUL}{size}{NUL}{sha256}{NUL}{bpath}{NUL}``, the SHA-256 of every file as the archive
-  recorded it (borg reads and decrypts the chunks again for it), compared with the SHA-256 of
-  every restored file.
+* verify: every file present, regular, with the size the archive recorded; and what borg does
+  not do, reading the restored data back: the SHA-256 of the files chosen for the read-back
+  compared with ``borg list --format {type}{NUL}{size}{NUL}{sha256}{NUL}{bpath}{NUL}
+  ::<archive> pp:<file>...``, run while borg extract runs (shared locks; borg reads and
+  decrypts those files' chunks a second time for it). A sample-scope test reads back every
+  chosen file; a full-scope test, a new random choice of about READBACK_FRACTION of the
+  archive's bytes at each run (reading back every file would cost a second decryption of the
+  whole archive: about 1.4 x the extract, see docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import time
@@ -44,15 +51,22 @@ from pcra.backups.engines.borg import BORG_ERRORS, LogLine, check_errors, haysta
 from .process import Child, run_one, stop_all, wait
 from .sandbox import free_bytes, human_bytes, path_in
 from .session import Failure, Session, SnapshotInfo
-from .verify import FileEntry, HashPool, Listing, check_presence, describe_problems
+from .verify import (
+    FileEntry,
+    HashPool,
+    Listing,
+    check_presence,
+    choose_readback,
+    describe_problems,
+)
 
 LOCK_WAIT_SECONDS = 10
-# Compare the SHA-256 of every restored file with `borg list --format {sha256}` (True), or rely
-# on borg extract's own check of every chunk (False: no second read of the data; see
-# docs/benchmarks.md for the cost of each).
-VERIFY_SHA256 = True
-# Run that listing while borg extract runs (True) or after it (False).
-HASH_LISTING_CONCURRENT = True
+# The read-back of a full-scope test: about this share of the archive's bytes, at least
+# READBACK_MIN_FILES files (all of them when fewer), at most READBACK_MAX_FILES (each `borg list`
+# reads the whole archive's metadata; this keeps it to one or two). 1.0 reads every file back.
+READBACK_FRACTION = 0.05
+READBACK_MIN_FILES = 20
+READBACK_MAX_FILES = 2000
 CHECKPOINT = re.compile(r"\.checkpoint(\.\d+)?$")
 DAMAGE = re.compile(
     r"^\[IntegrityError\]|^\[(Repository\.)?ObjectNotFound\]|data integrity error"
@@ -346,16 +360,14 @@ class BorgRun:
         s = self.s
         total_bytes = sum(entry.size for entry in files)
         expected = {entry.path: entry for entry in files}
-        batches: list[list[bytes]] = [[]]
-        if sample:
-            size = 0
-            for entry in files:
-                arg = b"pp:" + os.fsencode(entry.path)
-                if size + len(arg) > PATH_BATCH_BYTES and batches[-1]:
-                    batches.append([])
-                    size = 0
-                batches[-1].append(arg)
-                size += len(arg) + 1
+        readback = files if sample else choose_readback(
+            files, fraction=READBACK_FRACTION, min_files=READBACK_MIN_FILES,
+            max_files=READBACK_MAX_FILES, rng=random.Random(os.urandom(16)))
+        to_hash = {entry.path for entry in readback}
+        # A borg 1.2 hard link's SHA-256 is listed on the item that holds its content.
+        listed = sorted(to_hash | {entry.link for entry in readback if entry.link})
+        extract_batches = _batches([entry.path for entry in files]) if sample else [[]]
+        list_batches = _batches(listed)
         pool = HashPool(s.sandbox.data)
         recorded: dict[str, str] = {}
         listers: list[Child] = []
@@ -368,7 +380,7 @@ class BorgRun:
             if entry is not None:
                 state["files"] += 1
                 state["bytes"] += entry.size
-                if VERIFY_SHA256:
+                if path in to_hash:
                     pool.submit(path, path_in(s.sandbox.data, path))
 
         def on_extract_stderr(line: bytes) -> None:
@@ -393,28 +405,28 @@ class BorgRun:
         def tick():
             s.control.report("restoring", state["bytes"], total_bytes, state["files"], len(files))
 
+        for batch in list_batches:
+            parser = _Fields(4, hashes)
+            parsers.append(parser)
+            listers.append(self.child(
+                ["list", "--format", "{type}{NUL}{size}{NUL}{sha256}{NUL}{bpath}{NUL}",
+                 f"::{self.archive}", *batch], "list", on_stdout=parser.feed,
+                stdout_separator=b"\0", capture_stdout=False))
         extract_failure: Exception | None = None
         try:
             with s.step("restore", "restoring", bytes_total=total_bytes,
                         files_total=len(files)) as record:
                 s.restore_started = time.monotonic()
-                for batch in batches:
-                    parser = _Fields(4, hashes)
-                    lister = self.child(
-                        ["list", "--format", "{type}{NUL}{size}{NUL}{sha256}{NUL}{bpath}{NUL}",
-                         f"::{self.archive}", *batch], "list", on_stdout=parser.feed,
-                        stdout_separator=b"\0", capture_stdout=False)
+                for batch in extract_batches:
                     extract = self.child(
                         ["extract", "--list", "--noflags", "--noxattrs", "--noacls",
                          f"::{self.archive}", *batch],
                         "extract", cwd=s.sandbox.data, on_stderr=on_extract_stderr)
                     s.control.poll(force=True)
                     extract.start()
-                    if VERIFY_SHA256:
-                        if HASH_LISTING_CONCURRENT:
+                    for lister in listers:  # the read-back listing, while borg extracts
+                        if lister.proc is None:
                             lister.start()
-                        listers.append(lister)
-                        parsers.append(parser)
                     wait([extract, *listers], s.control, tick=tick,
                          until=lambda extract=extract: not extract.running)
                     current, state["previous"] = state["previous"], ""
@@ -426,7 +438,7 @@ class BorgRun:
                         finished(current)
                 record.duration = time.monotonic() - s.restore_started
                 if extract_failure is not None:
-                    stop_all(listers)
+                    stop_all([lister for lister in listers if lister.proc is not None])
                     if isinstance(extract_failure, Failure) and extract_failure.code == "damaged":
                         s.fail("damaged", extract_failure.errors)
                         record.ok = False
@@ -438,7 +450,8 @@ class BorgRun:
                         b"\n".join(kept).decode("utf-8", "replace")) if line.level == "WARNING"]
                     record.detail = (f"borg extract restored {len(files)} files "
                                      f"({human_bytes(total_bytes)}) of {s.snapshot_label}, "
-                                     f"checking every chunk's MAC and id as it read it"
+                                     f"checking the MAC and the id of every chunk and the size "
+                                     f"of every file as it read them"
                                      + (f"; borg noted: {excerpt('; '.join(notes), 400)}"
                                         if notes else "") + ".")
 
@@ -450,10 +463,6 @@ class BorgRun:
                                          len(recorded), len(files))
 
                 if extract_failure is None:
-                    for lister in listers:
-                        if lister.proc is None:
-                            s.control.poll(force=True)
-                            lister.start()
                     wait(listers, s.control, tick=verify_tick)
                     for lister, parser in zip(listers, parsers, strict=True):
                         if lister.returncode != 0:
@@ -470,14 +479,15 @@ class BorgRun:
                 presence = check_presence(s.sandbox.data, files, poll=s.control.poll)
                 s.files_restored = presence.found
                 s.bytes_restored = presence.bytes
-                if VERIFY_SHA256:
-                    for entry, full in presence.ok_paths:
-                        pool.submit(entry.path, full)
-                    verified, problems, missing_sha = self._compare(presence, recorded, pool,
-                                                                     verify_tick)
-                else:  # borg extract exited 0: it checked the id of every chunk it wrote
-                    verified = presence.present if extract_failure is None else 0
-                    problems, missing_sha = [], []
+                compared = [(entry, full) for entry, full in presence.ok_paths
+                            if entry.path in to_hash]
+                for entry, full in compared:
+                    pool.submit(entry.path, full)
+                matched, problems, missing_sha = self._compare(compared, recorded, pool,
+                                                                verify_tick)
+                # The others: borg extract exited 0 after checking every chunk it wrote.
+                verified = (presence.present - len(compared) + matched
+                            if extract_failure is None else matched)
                 s.files_verified = verified
                 if presence.problems and extract_failure is None:
                     s.fail("damaged", describe_problems([t for _, t in presence.problems],
@@ -494,25 +504,28 @@ class BorgRun:
                 s.restore_completed = True
                 if s.errors:
                     record.ok = False
-                    record.detail = (f"{verified} of {len(files)} restored files have the "
-                                     f"SHA-256 the archive recorded.")
-                elif VERIFY_SHA256:
+                    record.detail = (f"{verified} of {len(files)} restored files were verified.")
+                elif len(readback) == len(files):
                     record.detail = (f"All {len(files)} restored files have the size and the "
-                                     f"SHA-256 the archive recorded (borg list --format "
-                                     f"{{sha256}}).")
+                                     f"SHA-256 the archive recorded (read back, and compared "
+                                     f"with borg list --format {{sha256}}).")
                 else:
-                    record.detail = (f"All {len(files)} files are present with the size the "
-                                     f"archive recorded; borg checked every chunk of their "
-                                     f"content as it extracted them.")
+                    read_bytes = sum(entry.size for entry, _ in compared)
+                    record.detail = (f"All {len(files)} restored files are present with the "
+                                     f"size the archive recorded; {len(compared)} of them "
+                                     f"({human_bytes(read_bytes)}, chosen at random) were read "
+                                     f"back and have the SHA-256 the archive recorded (borg "
+                                     f"list --format {{sha256}}).")
         finally:
             stop_all([lister for lister in listers if lister.proc is not None])
             pool.close(cancel=True)
 
-    def _compare(self, presence, recorded: dict[str, str], pool: HashPool, tick):
+    def _compare(self, compared: list[tuple[FileEntry, str]], recorded: dict[str, str],
+                 pool: HashPool, tick):
         verified = 0
         problems: list[str] = []
         missing_sha: list[str] = []
-        for index, (entry, _full) in enumerate(presence.ok_paths):
+        for index, (entry, _full) in enumerate(compared):
             if index % 500 == 0:
                 self.s.control.poll()
                 tick()
@@ -546,6 +559,20 @@ class BorgRun:
             else:
                 verified += 1
         return verified, problems, missing_sha
+
+
+def _batches(paths: list[str]) -> list[list[bytes]]:
+    """``pp:`` path arguments, in batches of at most PATH_BATCH_BYTES (an empty list: none)."""
+    batches: list[list[bytes]] = []
+    size = 0
+    for path in paths:
+        arg = b"pp:" + os.fsencode(path)
+        if not batches or (size + len(arg) > PATH_BATCH_BYTES and batches[-1]):
+            batches.append([])
+            size = 0
+        batches[-1].append(arg)
+        size += len(arg) + 1
+    return batches
 
 
 def _free(path: str) -> str:

@@ -59,6 +59,37 @@ def choose_sample(
     return sorted(chosen, key=lambda entry: entry.path)
 
 
+def choose_readback(
+    files: list[FileEntry],
+    *,
+    fraction: float,
+    min_files: int,
+    max_files: int,
+    rng: random.Random,
+) -> list[FileEntry]:
+    """Restored files to read back and compare: a random choice of about ``fraction`` of the
+    bytes, at least ``min_files`` files (the smallest left when the bytes run out) and at most
+    ``max_files``; every file when ``fraction`` >= 1."""
+    if fraction >= 1:
+        return list(files)
+    budget = fraction * sum(entry.size for entry in files)
+    order = list(files)
+    rng.shuffle(order)
+    chosen: list[FileEntry] = []
+    left: list[FileEntry] = []
+    used = 0
+    for entry in order:
+        if len(chosen) < max_files and used + entry.size <= budget:
+            chosen.append(entry)
+            used += entry.size
+        else:
+            left.append(entry)
+    if len(chosen) < min_files:
+        left.sort(key=lambda entry: entry.size)
+        chosen.extend(left[:min_files - len(chosen)])
+    return chosen
+
+
 def _lossy_match(full: str) -> str | None:
     """The restored file whose name, decoded lossily, is ``full``'s (U+FFFD in the listing).
 

@@ -42,7 +42,8 @@ from pcra.restoretests.runner import (
     remove_stale_sandboxes,
     run_test,
 )
-from pcra.restoretests.runner.verify import FileEntry, choose_sample
+from pcra.restoretests.runner import borg as runner_borg
+from pcra.restoretests.runner.verify import FileEntry, HashPool, choose_readback, choose_sample
 
 pytestmark = [
     pytest.mark.engine_only,
@@ -253,6 +254,76 @@ def test_sample_choice_is_deterministic_for_snapshot_and_seed():
     assert len(pick(snapshot_id="abc", seed=1, count=None, percent=0.1)) == 1
     assert len(pick(snapshot_id="abc", seed=1, count=None, percent=100)) == 200
     assert len(pick(snapshot_id="abc", seed=1, count=999, percent=None)) == 200
+
+
+def test_readback_choice_holds_the_share_of_bytes_and_the_minimum_of_files():
+    import random
+
+    files = [FileEntry(f"d/f{i:03d}", 1000) for i in range(100)] + [FileEntry("d/big", 10**6)]
+    total = sum(entry.size for entry in files)
+    pick = choose_readback(files, fraction=0.05, min_files=5, max_files=50,
+                           rng=random.Random(1))
+    assert len({entry.path for entry in pick}) == len(pick) == 50  # 50 KB < 5 % of 1.1 MB
+    assert sum(entry.size for entry in pick) <= 0.05 * total
+    assert pick != choose_readback(files, fraction=0.05, min_files=5, max_files=50,
+                                   rng=random.Random(2))
+    # Too few bytes for the minimum: the smallest files make it up.
+    few = choose_readback(files, fraction=0.0001, min_files=5, max_files=50,
+                          rng=random.Random(1))
+    assert len(few) == 5 and "d/big" not in {entry.path for entry in few}
+    assert choose_readback(files, fraction=0, min_files=0, max_files=50,
+                           rng=random.Random(1)) == []
+    assert choose_readback(files, fraction=1.0, min_files=0, max_files=1,
+                           rng=random.Random(1)) == files
+    assert len(choose_readback(files[:3], fraction=0.01, min_files=20, max_files=50,
+                               rng=random.Random(1))) == 3
+
+
+@pytest.mark.parametrize(("fraction", "minimum"), [(0.1, 2), (1.0, 0)])
+def test_borg_reads_back_a_share_of_the_restored_files(fraction, minimum, templates, tmp_path,
+                                                       sandbox_root, monkeypatch):
+    """borg extract checks every chunk; pcra reads back a random share (or all) of the files."""
+    monkeypatch.setattr(runner_borg, "READBACK_FRACTION", fraction)
+    monkeypatch.setattr(runner_borg, "READBACK_MIN_FILES", minimum)
+    template = templates["borg"]
+    result = run("borg", copy_repo(template, tmp_path), sandbox_root, level=2)
+    assert result.status == "passed", result.errors
+    assert result.files_verified == len(template.files)
+    verify = next(step for step in result.steps if step.name == "verify")
+    if fraction == 1.0:
+        assert verify.detail.startswith(f"All {len(template.files)} restored files have the "
+                                        f"size and the SHA-256")
+    else:
+        found = re.search(r"; (\d+) of them \(", verify.detail)
+        assert found, verify.detail
+        assert 2 <= int(found.group(1)) < len(template.files) // 2
+
+
+class CorruptingPool(HashPool):
+    """A disk that silently changed a file after borg wrote it: one byte flipped in it before
+    pcra reads it back (the read-back is what this catches; borg checked what it wrote)."""
+
+    target = ""
+
+    def submit(self, entry_path: str, full: str) -> None:
+        if entry_path == self.target and entry_path not in self.futures:
+            flip_byte(Path(full), 100)
+        super().submit(entry_path, full)
+
+
+def test_borg_read_back_finds_a_file_changed_on_disk(templates, tmp_path, sandbox_root,
+                                                     monkeypatch):
+    template = templates["borg"]
+    target = next(path for path, size in template.files.items()
+                  if size > 200 and not path.startswith("read-only"))
+    monkeypatch.setattr(runner_borg, "READBACK_FRACTION", 1.0)
+    monkeypatch.setattr(CorruptingPool, "target", target)
+    monkeypatch.setattr(runner_borg, "HashPool", CorruptingPool)
+    result = run("borg", copy_repo(template, tmp_path), sandbox_root, level=2)
+    assert (result.status, result.error_code) == ("failed", "damaged")
+    assert result.files_verified == len(template.files) - 1
+    assert any(f"File {target!r} was restored with content that differs" in error
+               for error in result.errors), result.errors
 
 
 # -- damaged repositories never pass -----------------------------------------------------------
