@@ -12,17 +12,18 @@ one is configured:
   of the archive anyway;
 * listing: ``borg list --format {type}{NUL}{size}{NUL}{source}{NUL}{bpath}{NUL} ::<archive>``
   (metadata only: sizes for the space check and the sample);
-* restore: ``borg extract --list --noflags ::<archive> [pp:<file>...]`` in the sandbox. borg
-  checks every chunk it reads (its MAC, then its id: a keyed hash of the plaintext) and every
-  file's size against the sum of its chunks, so every byte it writes is the archive's; a file it
-  cannot restore intact makes it exit non-zero. ``--list`` names each item as it starts, so
-  each finished file chosen for the read-back (below) is hashed while borg writes the next;
-  ``--noflags``: a restored immutable flag would stop the clean-up;
+* restore: ``borg extract --list --noflags ::<archive> [--patterns-from <chosen files>]`` in
+  the sandbox (see ``_selection``). borg checks every chunk it reads (its MAC, then its id: a
+  keyed hash of the plaintext) and every file's size against the sum of its chunks, so every
+  byte it writes is the archive's; a file it cannot restore intact makes it exit non-zero.
+  ``--list`` names each item as it starts, so each finished file chosen for the read-back
+  (below) is hashed while borg writes the next; ``--noflags``: a restored immutable flag would
+  stop the clean-up;
 * verify: every file present, regular, with the size the archive recorded; and what borg does
   not do, reading the restored data back: the SHA-256 of the files chosen for the read-back
   compared with ``borg list --format {type}{NUL}{size}{NUL}{sha256}{NUL}{bpath}{NUL}
-  ::<archive> pp:<file>...``, run while borg extract runs (shared locks; borg reads and
-  decrypts those files' chunks a second time for it). A sample-scope test reads back every
+  ::<archive> --patterns-from <files read back>``, run while borg extract runs (shared locks;
+  borg reads and decrypts those files' chunks a second time for it). A sample-scope test reads back every
   chosen file; a full-scope test, a new random choice of about READBACK_FRACTION of the
   archive's bytes at each run (reading back every file would cost a second decryption of the
   whole archive: about 1.4 x the extract, see docs/benchmarks.md).
@@ -366,8 +367,11 @@ class BorgRun:
         to_hash = {entry.path for entry in readback}
         # A borg 1.2 hard link's SHA-256 is listed on the item that holds its content.
         listed = sorted(to_hash | {entry.link for entry in readback if entry.link})
-        extract_batches = _batches([entry.path for entry in files]) if sample else [[]]
-        list_batches = _batches(listed)
+        extract_batches = (_selection([entry.path for entry in files], s.sandbox.tmp, "extract")
+                           if sample else [[]])
+        # Reading back every file: list the whole archive rather than name each file.
+        list_batches = ([[]] if len(readback) == len(files) and not sample
+                        else _selection(listed, s.sandbox.tmp, "list"))
         pool = HashPool(s.sandbox.data)
         recorded: dict[str, str] = {}
         listers: list[Child] = []
@@ -380,8 +384,10 @@ class BorgRun:
             if entry is not None:
                 state["files"] += 1
                 state["bytes"] += entry.size
-                if path in to_hash:
-                    pool.submit(path, path_in(s.sandbox.data, path))
+                full = path_in(s.sandbox.data, path)
+                # (A name borg listed with "?" is found, and hashed, by the verify step.)
+                if path in to_hash and os.path.lexists(full):
+                    pool.submit(path, full)
 
         def on_extract_stderr(line: bytes) -> None:
             if b'"borg.output.list"' in line:
@@ -561,18 +567,54 @@ class BorgRun:
         return verified, problems, missing_sha
 
 
-def _batches(paths: list[str]) -> list[list[bytes]]:
-    """``pp:`` path arguments, in batches of at most PATH_BATCH_BYTES (an empty list: none)."""
-    batches: list[list[bytes]] = []
+def _patterns_file_safe(path: str) -> bool:
+    """Whether borg reads ``path`` back intact from a patterns file: it reads the file as UTF-8
+    text, splits it on any line end and strips each line's trailing whitespace."""
+    if path != path.rstrip() or "\n" in path or "\r" in path:
+        return False
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # a name that is not UTF-8 (surrogate escapes)
+        return False
+    return True
+
+
+def _selection(paths: list[str], folder: str, name: str) -> list[list[bytes]]:
+    """The arguments of the borg commands that select exactly ``paths`` (one command per list).
+
+    A patterns file of ``+ pf:<path>`` lines and a final ``- fm:*``: borg looks full paths up
+    in a dictionary, one lookup per archive item, where ``pp:`` PATH arguments are tried one by
+    one (a sample of 100,000 files of an archive of 1,000,000 would cost 10^11 comparisons).
+    The few names a patterns file cannot carry go as ``pp:`` PATH arguments, in batches of at
+    most PATH_BATCH_BYTES, each batch its own command; a name borg listed with "?" (see below)
+    is an ``fm:`` pattern.
+    """
+    plain = [path for path in paths if _patterns_file_safe(path)]
+    odd = [path for path in paths if not _patterns_file_safe(path)]
+    selections: list[list[bytes]] = []
+    if plain:
+        target = os.path.join(folder, f"patterns-{name}.txt")
+        with open(target, "w", encoding="utf-8", newline="\n") as handle:
+            for path in plain:
+                if "?" in path:
+                    # borg 1.2 lists a name that is not UTF-8 with "?" for each such byte:
+                    # a "?" of a shell pattern matches that byte (and a real "?").
+                    escaped = path.replace("[", "[[]").replace("*", "[*]")
+                    handle.write(f"+ fm:{escaped}\n")
+                else:
+                    handle.write(f"+ pf:{path}\n")
+            handle.write("- fm:*\n")
+        selections.append([b"--patterns-from", os.fsencode(target)])
     size = 0
-    for path in paths:
+    for path in odd:
         arg = b"pp:" + os.fsencode(path)
-        if not batches or (size + len(arg) > PATH_BATCH_BYTES and batches[-1]):
-            batches.append([])
+        if len(selections) == (1 if plain else 0) or (
+                size + len(arg) > PATH_BATCH_BYTES and selections[-1]):
+            selections.append([])
             size = 0
-        batches[-1].append(arg)
+        selections[-1].append(arg)
         size += len(arg) + 1
-    return batches
+    return selections
 
 
 def _free(path: str) -> str:

@@ -91,9 +91,11 @@ def choose_readback(
 
 
 def _lossy_match(full: str) -> str | None:
-    """The restored file whose name, decoded lossily, is ``full``'s (U+FFFD in the listing).
+    """The restored file whose name, decoded lossily, is ``full``'s.
 
-    restic's JSON cannot carry a name that is not valid UTF-8: each invalid byte became U+FFFD.
+    A name that is not valid UTF-8 cannot be listed as it is: restic's JSON gives U+FFFD for
+    each invalid byte, borg 1.2's ``list`` a "?". Only the file name is matched this way (a
+    directory with such a name is not).
     """
     parent, name = os.path.split(full)
     try:
@@ -101,7 +103,9 @@ def _lossy_match(full: str) -> str | None:
     except OSError:
         return None
     for candidate in names:
-        if os.fsencode(candidate).decode("utf-8", "replace") == name:
+        if "\ufffd" in name and os.fsencode(candidate).decode("utf-8", "replace") == name:
+            return os.path.join(parent, candidate)
+        if "?" in name and candidate.encode("utf-8", "replace").decode("utf-8") == name:
             return os.path.join(parent, candidate)
     return None
 
@@ -126,7 +130,7 @@ def check_presence(root: str, entries: Iterable[FileEntry], *, poll=None) -> Pre
         try:
             info = os.lstat(full)
         except FileNotFoundError:
-            alias = _lossy_match(full) if "\ufffd" in entry.path else None
+            alias = _lossy_match(full) if "\ufffd" in entry.path or "?" in entry.path else None
             if alias is None:
                 result.problems.append((entry.path, f"File {entry.path!r} is missing from the "
                                         f"restored data."))

@@ -299,6 +299,30 @@ def test_borg_reads_back_a_share_of_the_restored_files(fraction, minimum, templa
         assert 2 <= int(found.group(1)) < len(template.files) // 2
 
 
+def test_borg_selects_odd_file_names_exactly(tmp_path, sandbox_root, monkeypatch):
+    """A sample, and the read-back, name files in a patterns file (one dictionary lookup per
+    archive item); names a patterns file cannot carry (a trailing space, a line break, bytes
+    that are not UTF-8) go as PATH arguments instead. Every one is restored and read back."""
+    source = tmp_path / "odd-src"
+    source.mkdir()
+    names = [b"plain.txt", b"trailing space ", b"line\nbreak", b"latin-\xe9t\xe9",
+             b"#not a comment", b"  leading", b"pp:looks like a pattern"]
+    for index, name in enumerate(names):
+        with open(os.path.join(os.fsencode(source), name), "wb") as handle:
+            handle.write(b"content %d\n" % index * (index + 1))
+    (source / "sub").mkdir()
+    (source / "sub" / "deeper.txt").write_text("in a directory\n")
+    repo = make_borg_repo(tmp_path / "repo", PASSWORD, source=source, archives=1)
+    monkeypatch.setattr(runner_borg, "READBACK_FRACTION", 0.5)
+    monkeypatch.setattr(runner_borg, "READBACK_MIN_FILES", 8)  # every file
+    for fields in ({"scope": "sample", "sample_percent": 100.0}, {}):
+        result = run("borg", repo, sandbox_root, level=2, **fields)
+        assert result.status == "passed", result.errors
+        assert result.files_verified == result.files_restored == len(names) + 1
+        verify = next(step for step in result.steps if step.name == "verify")
+        assert "SHA-256" in verify.detail
+
+
 class CorruptingPool(HashPool):
     """A disk that silently changed a file after borg wrote it: one byte flipped in it before
     pcra reads it back (the read-back is what this catches; borg checked what it wrote)."""
