@@ -10,11 +10,11 @@ Levels are cumulative:
 2. + the restore into the sandbox and the verification of the content of EVERY restored file
    against what the snapshot recorded (restic: ``restore --verify`` plus pcra's comparison of
    the tree with ``restic ls --json``: every regular file present with its recorded size and
-   restic's count of verified files; Borg: ``borg extract``, which checks every chunk's MAC
-   and id and every file's size as it restores, plus pcra's comparison of the tree with the
-   listing and, since borg does not read back what it wrote, the SHA-256 of a random 5 % of
-   the bytes (every file of a sample) read back and compared with ``borg list --format
-   {sha256}``);
+   restic's count of verified files; Borg: ``borg extract``, which checks every chunk's id
+   (and MAC when encrypted) and every file's size as it restores, plus pcra's comparison of
+   the tree with the listing (a file borg marks broken fails) and, since borg does not read
+   back what it wrote, the SHA-256 of about 5 % of the files (every file of a sample) read
+   back and compared with ``borg list --format {sha256}``);
 3. + the probe: a command run in the restored data that must exit 0 (and print what
    ``probe_expect`` matches).
 

@@ -67,47 +67,65 @@ def choose_readback(
     max_files: int,
     rng: random.Random,
 ) -> list[FileEntry]:
-    """Restored files to read back and compare: a random choice of about ``fraction`` of the
-    bytes, at least ``min_files`` files (the smallest left when the bytes run out) and at most
-    ``max_files``; every file when ``fraction`` >= 1."""
+    """Restored files to read back and compare: each file chosen with probability ``fraction``
+    (whatever its size: over the runs, every file has the same chance, and about ``fraction``
+    of the bytes is read back each time), then at least ``min_files`` files (the smallest of
+    the others) and at most ``max_files`` (a random subset); every file when ``fraction`` >= 1.
+    """
     if fraction >= 1:
         return list(files)
-    budget = fraction * sum(entry.size for entry in files)
-    order = list(files)
-    rng.shuffle(order)
-    chosen: list[FileEntry] = []
-    left: list[FileEntry] = []
-    used = 0
-    for entry in order:
-        if len(chosen) < max_files and used + entry.size <= budget:
-            chosen.append(entry)
-            used += entry.size
-        else:
-            left.append(entry)
+    chosen = [entry for entry in files if rng.random() < fraction]
+    if len(chosen) > max_files:
+        chosen = rng.sample(chosen, max_files)
     if len(chosen) < min_files:
-        left.sort(key=lambda entry: entry.size)
-        chosen.extend(left[:min_files - len(chosen)])
+        taken = {id(entry) for entry in chosen}
+        others = sorted((e for e in files if id(e) not in taken), key=lambda e: e.size)
+        chosen.extend(others[:min_files - len(chosen)])
     return chosen
 
 
-def _lossy_match(full: str) -> str | None:
-    """The restored file whose name, decoded lossily, is ``full``'s.
+def _lossy_forms(relative: str) -> set[str]:
+    """How an engine lists a restored path whose name is not valid UTF-8: restic's JSON with
+    U+FFFD for each invalid byte, borg 1.2's ``list`` with "?"."""
+    raw = os.fsencode(relative)
+    return {raw.decode("utf-8", "replace"), relative.encode("utf-8", "replace").decode("utf-8")}
 
-    A name that is not valid UTF-8 cannot be listed as it is: restic's JSON gives U+FFFD for
-    each invalid byte, borg 1.2's ``list`` a "?". Only the file name is matched this way (a
-    directory with such a name is not).
-    """
-    parent, name = os.path.split(full)
-    try:
-        names = os.listdir(parent)
-    except OSError:
-        return None
-    for candidate in names:
-        if "\ufffd" in name and os.fsencode(candidate).decode("utf-8", "replace") == name:
-            return os.path.join(parent, candidate)
-        if "?" in name and candidate.encode("utf-8", "replace").decode("utf-8") == name:
-            return os.path.join(parent, candidate)
-    return None
+
+class LossyIndex:
+    """The restored files by the lossy form of their path, built on the first path that is not
+    found as listed (one walk of the restored data). Two names that list alike are told apart
+    by their size; each restored file answers for one listed entry only."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self._index: dict[str, list[str]] | None = None
+        self._used: set[str] = set()
+
+    def _build(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for folder, _dirs, names in os.walk(self.root):
+            for name in names:
+                full = os.path.join(folder, name)
+                relative = os.path.relpath(full, self.root)
+                for form in _lossy_forms(relative):
+                    index.setdefault(form, []).append(full)
+        return index
+
+    def find(self, listed: str, size: int) -> str | None:
+        if self._index is None:
+            self._index = self._build()
+        candidates = [p for p in self._index.get(listed.lstrip("/"), []) if p not in self._used]
+        if not candidates:
+            return None
+        for full in candidates:
+            try:
+                if os.lstat(full).st_size == size:
+                    self._used.add(full)
+                    return full
+            except OSError:
+                continue
+        self._used.add(candidates[0])
+        return candidates[0]
 
 
 @dataclass
@@ -123,14 +141,20 @@ class Presence:
 
 def check_presence(root: str, entries: Iterable[FileEntry], *, poll=None) -> Presence:
     result = Presence()
+    lossy = LossyIndex(root)
     for index, entry in enumerate(entries):
         if poll is not None and index % 2000 == 0:
             poll()
         full = path_in(root, entry.path)
+        # A listed name with "?" or U+FFFD may stand for several restored names: the index
+        # pairs them (same size first), the real "?" included.
+        ambiguous = "\ufffd" in entry.path or "?" in entry.path
         try:
+            if ambiguous:
+                raise FileNotFoundError(full)
             info = os.lstat(full)
         except FileNotFoundError:
-            alias = _lossy_match(full) if "\ufffd" in entry.path or "?" in entry.path else None
+            alias = lossy.find(entry.path, entry.size) if ambiguous else None
             if alias is None:
                 result.problems.append((entry.path, f"File {entry.path!r} is missing from the "
                                         f"restored data."))

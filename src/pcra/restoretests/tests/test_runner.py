@@ -256,25 +256,27 @@ def test_sample_choice_is_deterministic_for_snapshot_and_seed():
     assert len(pick(snapshot_id="abc", seed=1, count=999, percent=None)) == 200
 
 
-def test_readback_choice_holds_the_share_of_bytes_and_the_minimum_of_files():
+def test_readback_choice_gives_every_file_the_same_chance_whatever_its_size():
     import random
 
     files = [FileEntry(f"d/f{i:03d}", 1000) for i in range(100)] + [FileEntry("d/big", 10**6)]
-    total = sum(entry.size for entry in files)
-    pick = choose_readback(files, fraction=0.05, min_files=5, max_files=50,
-                           rng=random.Random(1))
-    assert len({entry.path for entry in pick}) == len(pick) == 50  # 50 KB < 5 % of 1.1 MB
-    assert sum(entry.size for entry in pick) <= 0.05 * total
-    assert pick != choose_readback(files, fraction=0.05, min_files=5, max_files=50,
-                                   rng=random.Random(2))
-    # Too few bytes for the minimum: the smallest files make it up.
-    few = choose_readback(files, fraction=0.0001, min_files=5, max_files=50,
-                          rng=random.Random(1))
-    assert len(few) == 5 and "d/big" not in {entry.path for entry in few}
-    assert choose_readback(files, fraction=0, min_files=0, max_files=50,
-                           rng=random.Random(1)) == []
-    assert choose_readback(files, fraction=1.0, min_files=0, max_files=1,
-                           rng=random.Random(1)) == files
+
+    def pick(seed, **kw):
+        kw = {"fraction": 0.05, "min_files": 2, "max_files": 50, **kw}
+        return choose_readback(files, rng=random.Random(seed), **kw)
+
+    assert [e.path for e in pick(1)] == [e.path for e in pick(1)]  # the seed decides
+    runs = [pick(seed) for seed in range(2000)]
+    big = sum(1 for run in runs if any(e.path == "d/big" for e in run)) / len(runs)
+    assert 0.03 < big < 0.07  # the largest file too: about one run in twenty
+    assert 3 < sum(len(run) for run in runs) / len(runs) < 7
+    assert all(len(run) >= 2 for run in runs)
+    # Too few chosen: the smallest of the others make up the minimum; never above the maximum.
+    few = pick(1, fraction=0.0, min_files=5)
+    assert len(few) == 5 and "d/big" not in {e.path for e in few}
+    assert len(pick(1, fraction=0.9, max_files=10)) == 10
+    assert pick(1, fraction=0.0, min_files=0) == []
+    assert pick(1, fraction=1.0, max_files=1) == files
     assert len(choose_readback(files[:3], fraction=0.01, min_files=20, max_files=50,
                                rng=random.Random(1))) == 3
 
@@ -312,15 +314,83 @@ def test_borg_selects_odd_file_names_exactly(tmp_path, sandbox_root, monkeypatch
             handle.write(b"content %d\n" % index * (index + 1))
     (source / "sub").mkdir()
     (source / "sub" / "deeper.txt").write_text("in a directory\n")
+    # A directory whose name is not UTF-8, and three names borg lists alike ("twin?").
+    odd_dir = os.path.join(os.fsencode(source), b"dossier-\xe9")
+    os.mkdir(odd_dir)
+    with open(os.path.join(odd_dir, b"inside.txt"), "wb") as handle:
+        handle.write(b"under an odd directory\n")
+    for name, body in ((b"twin\xff", b"first twin\n"), (b"twin\xfe", b"second, longer twin\n"),
+                       (b"twin?", b"a real question mark\n")):
+        with open(os.path.join(os.fsencode(source), name), "wb") as handle:
+            handle.write(body)
+    names += [b"dossier-\xe9/inside.txt", b"twin\xff", b"twin\xfe", b"twin?"]
     repo = make_borg_repo(tmp_path / "repo", PASSWORD, source=source, archives=1)
     monkeypatch.setattr(runner_borg, "READBACK_FRACTION", 0.5)
-    monkeypatch.setattr(runner_borg, "READBACK_MIN_FILES", 8)  # every file
+    monkeypatch.setattr(runner_borg, "READBACK_MIN_FILES", 50)  # every file
     for fields in ({"scope": "sample", "sample_percent": 100.0}, {}):
         result = run("borg", repo, sandbox_root, level=2, **fields)
         assert result.status == "passed", result.errors
-        assert result.files_verified == result.files_restored == len(names) + 1
+        assert result.files_verified == result.files_restored == len(names) + 1  # + sub/
         verify = next(step for step in result.steps if step.name == "verify")
         assert "SHA-256" in verify.detail
+
+
+def test_borg_zero_filled_chunks_are_damage_at_every_level(templates, tmp_path, sandbox_root):
+    """A chunk lost, then `borg check --repair` replaces it with zeros and marks the file
+    broken: the archive reads without error, but no level may pass it."""
+    template = templates["borg"]
+    repo = copy_repo(template, tmp_path)
+    env = {**os.environ, "BORG_PASSPHRASE": PASSWORD, "BORG_REPO": str(repo),
+           "BORG_BASE_DIR": str(tmp_path / "home"), "BORG_CHECK_I_KNOW_WHAT_I_AM_DOING": "YES",
+           "BORG_RELOCATED_REPO_ACCESS_IS_OK": "yes"}
+    dump = tmp_path / "dump.json"
+    subprocess.run(["borg", "debug", "dump-archive", "::sample-2", str(dump)], env=env,
+                   check=True, capture_output=True)
+    items = json.loads(dump.read_text())["_items"]
+    victim = next(i for i in items if i.get("chunks") and i["path"].endswith(".txt"))
+    chunk = victim["chunks"][0][0].lstrip("\x7f")
+    subprocess.run(["borg", "debug", "delete-obj", str(repo), chunk], env=env, check=True,
+                   capture_output=True)
+    subprocess.run(["borg", "check", "--repair"], env=env, capture_output=True)
+    for level in (1, 2):
+        result = run("borg", repo, sandbox_root, level=level)
+        assert (result.status, result.error_code) == ("failed", "damaged"), result.errors
+        assert any(victim["path"] in e and "replaced with zeros" in e for e in result.errors)
+
+
+def test_borg_chunk_swapped_in_the_repository_fails_its_id_check(templates, tmp_path,
+                                                                 sandbox_root):
+    """Two chunks of the same archive swapped in the repository, each stored intact (its
+    segment checksum and, encrypted, its MAC hold): only borg's check of each chunk's id
+    against its plaintext sees it, and the restore must fail."""
+    template = templates["borg"]
+    repo = copy_repo(template, tmp_path)
+    env = {**os.environ, "BORG_PASSPHRASE": PASSWORD, "BORG_REPO": str(repo),
+           "BORG_BASE_DIR": str(tmp_path / "home"), "BORG_RELOCATED_REPO_ACCESS_IS_OK": "yes"}
+    dump = tmp_path / "dump.json"
+    subprocess.run(["borg", "debug", "dump-archive", "::sample-2", str(dump)], env=env,
+                   check=True, capture_output=True)
+    items = json.loads(dump.read_text())["_items"]
+    chunks = [i["chunks"][0][0].lstrip("\x7f") for i in items
+              if i.get("chunks") and i["path"].endswith(".txt")][:2]
+    swap = (
+        "import sys\n"
+        "from binascii import unhexlify\n"
+        "from borg.logger import setup_logging\n"
+        "setup_logging()\n"
+        "from borg.repository import Repository\n"
+        "a, b = (unhexlify(x) for x in sys.argv[2:4])\n"
+        "with Repository(sys.argv[1], exclusive=True) as repo:\n"
+        "    data_a, data_b = repo.get(a), repo.get(b)\n"
+        "    repo.put(a, data_b)\n"
+        "    repo.put(b, data_a)\n"
+        "    repo.commit(compact=False)\n")
+    interpreter = Path(shutil.which("borg")).read_text().splitlines()[0].lstrip("#!").split()[0]
+    subprocess.run([interpreter, "-c", swap, str(repo), *chunks], env=env, check=True,
+                   capture_output=True)
+    result = run("borg", repo, sandbox_root, level=2)
+    assert (result.status, result.error_code) == ("failed", "damaged"), result.errors
+    assert any("id verification failed" in e for e in result.errors), result.errors
 
 
 class CorruptingPool(HashPool):
@@ -330,7 +400,7 @@ class CorruptingPool(HashPool):
     target = ""
 
     def submit(self, entry_path: str, full: str) -> None:
-        if entry_path == self.target and entry_path not in self.futures:
+        if full.endswith(os.sep + self.target) and entry_path not in self.futures:
             flip_byte(Path(full), 100)
         super().submit(entry_path, full)
 
