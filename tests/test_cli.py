@@ -118,3 +118,67 @@ def test_restore_test_command_from_a_real_process(fresh, tmp_path):
     assert bad.returncode == 1
     result = json.loads(bad.stdout)
     assert result["status"] == "failed" and result["errors"]
+
+
+RECOVERY_SETUP = """
+import itertools
+from pcra.core import testing
+from pcra.core.testing import make_edge, make_node, make_org
+from pcra.impact.services import bia_set_levels, bia_start
+testing._seq = itertools.count(500)  # FINESS numbers other than the first setup's
+ght = make_org(kind="GHT", code="GHT-PRI")
+et = make_org(kind="ET", code="ET-PRI", parent=make_org(kind="EJ", code="EJ-PRI", parent=ght))
+urg = make_node(org=et, node_type="activity", code="URG", name="Urgences")
+dpi = make_node(org=et, node_type="application", code="DPI", restore_hours_estimate=2)
+vm = make_node(org=et, node_type="component", code="VM", component_kind="vm",
+               restore_hours_estimate=1)
+make_edge(urg, dpi)
+make_edge(dpi, vm)
+bia = bia_start(activity=urg)
+bia_set_levels(bia=bia, levels={("securite_patients", "h1"): 4})
+"""
+DATA = Path(__file__).resolve().parents[1] / "src" / "pcra" / "recovery" / "tests" / "data"
+
+
+def test_plan_recovery_from_a_real_process(fresh):
+    """`pcra plan_recovery`: the standard ransomware scenario created on demand, the plan
+    computed and kept, JSON as documented; an unknown scenario names the ones there are."""
+    setup = run(["shell", "-c", RECOVERY_SETUP], fresh, check=False)
+    assert setup.returncode == 0, setup.stderr
+    done = run(["plan_recovery", "--scenario", "rancongiciel", "--organization", "GHT-PRI",
+                "--json", "--time-limit", "5"], fresh, check=False)
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    assert (plan["state"], plan["status"], plan["time_unit"]) == ("done", "optimal", "minute")
+    tasks = {t["id"]: t for t in plan["tasks"]}
+    assert (tasks["VM"]["start"], tasks["VM"]["end"]) == (0, 60)
+    assert (tasks["DPI"]["start"], tasks["DPI"]["end"]) == (60, 180)
+    assert plan["activities"] == [{"id": "URG", "back": 180, "due": 60, "late": 120}]
+    assert plan["makespan"] == 180 and plan["weighted_lateness"] == 120 * 4
+    human = run(["plan_recovery", "--scenario", "rancongiciel", "--teams", "2"], fresh)
+    assert "late by 2 h" in human.stdout and "URG" in human.stdout
+    missing = run(["plan_recovery", "--scenario", "nope", "--organization", "ET-PRI"], fresh,
+                  check=False)
+    assert missing.returncode != 0
+    assert "No scenario nope" in missing.stderr and "rancongiciel" in missing.stderr
+
+
+def test_schedule_command_on_psplib_and_json_files(fresh, tmp_path):
+    """`pcra schedule`: a PSPLIB instance solved to its known optimum (j301_1: 43), a JSON
+    problem, and a broken file named with its line."""
+    result = run(["schedule", str(DATA / "j301_1.sm"), "--time-limit", "5", "--json"], fresh)
+    data = json.loads(result.stdout)
+    assert (data["makespan"], data["status"]) == (43, "optimal")
+    assert len(data["tasks"]) == 32 and data["tasks"][0]["id"] == "1"
+    problem = tmp_path / "p.json"
+    problem.write_text(json.dumps({"resources": [{"id": "team", "capacity": 1}], "tasks": [
+        {"id": "a", "duration": 3, "demands": {"team": 1}, "successors": ["c"]},
+        {"id": "b", "duration": 2, "demands": {"team": 1}},
+        {"id": "c", "duration": 1, "due": 4, "weight": 5}]}))
+    data = json.loads(run(["schedule", str(problem), "--json"], fresh).stdout)
+    starts = {t["id"]: t["start"] for t in data["tasks"]}
+    assert starts == {"a": 0, "c": 3, "b": 3} and data["weighted_lateness"] == 0
+    broken = tmp_path / "broken.sm"
+    broken.write_text((DATA / "j301_1.sm").read_text().replace("  2      1     8", "  2      1     x"))
+    bad = run(["schedule", str(broken)], fresh, check=False)
+    assert bad.returncode == 1 and "broken.sm" in bad.stderr and "line" in bad.stderr

@@ -90,7 +90,8 @@ def data(world):
     campaign = campaign_create(organization=w.et_a1, name=f"Campagne {SECRET}",
                                starts_on=dt.date(2026, 1, 1), due_on=dt.date(2026, 6, 30))
     private = {"node": [urg, app, srv, sup], "dependency": edges, "organization": [w.et_a1],
-               "bia": [bia], "campaign": [campaign], **_backups(w, app, srv, lab)}
+               "bia": [bia], "campaign": [campaign], **_backups(w, app, srv, lab),
+               **_recovery(w)}
     audit_ids = list(AuditEntry.objects.filter(organization_id=w.et_a1.pk)
                      .values_list("id", flat=True))
     return w, private, audit_ids
@@ -169,6 +170,20 @@ def _restore_tests(w, restic):
     restore_tests.agent_register(organization=w.et_a2, name=f"agent-{SECRET2}")
     return {"restore_test_agent": [agent], "restore_test_definition": [definition],
             "restore_test_run": [run, queued]}
+
+
+def _recovery(w):
+    """ET-A1's ransomware scenario and its computed plan; a team of GHT-A (changed by GHT
+    editors only: not found for anyone else)."""
+    from pcra.recovery import services as recovery
+
+    team = recovery.team_create(top=w.ght_a, name="Système", capacity=2)
+    scenario = recovery.scenario_create(top=w.ght_a, code="r-a1", name=f"Rançongiciel {SECRET}",
+                                        organization=w.et_a1, kind="ransomware")
+    plan = recovery.plan_compute(recovery.plan_request(scenario=scenario, time_limit_seconds=2,
+                                                       enqueue=False))
+    assert plan.state == "done", plan.error
+    return {"recovery_scenario": [scenario], "recovery_plan": [plan], "recovery_team": [team]}
 
 
 def _urls_for(name, params, private, audit_ids):

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pcra.workbook",
     "pcra.backups",
     "pcra.restoretests",
+    "pcra.recovery",
     "pcra.demo",
     "django_tasks",
     "django_tasks_db",

@@ -59,15 +59,17 @@ def make_edge(source, target, autonomy=None, group=""):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``engine_only`` use no database: `make test` runs the suite once per
-    database, so they run in the SQLite half only (PCRA_DATABASE_URL set = the PostgreSQL half)."""
+    """Tests marked ``engine_only`` or ``no_db`` use no database: `make test` runs the suite once
+    per database, so they run in the SQLite half only (PCRA_DATABASE_URL set = the PostgreSQL
+    half)."""
     import os
 
     if not os.environ.get("PCRA_DATABASE_URL", "").startswith("postgres"):
         return
     kept, dropped = [], []
     for item in items:
-        (dropped if item.get_closest_marker("engine_only") else kept).append(item)
+        no_db = item.get_closest_marker("engine_only") or item.get_closest_marker("no_db")
+        (dropped if no_db else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -200,6 +200,10 @@ def demo_seed(*, spec: GhtSpec | None = None, backups: bool = False) -> SeedResu
         from pcra.demo.backups import seed_backups
 
         result.backups = seed_backups(top, nodes)
+    from pcra.demo.recovery import seed_recovery
+
+    # With the backups, the restore tests have measured durations: the plan is worth showing.
+    seed_recovery(top, plan=backups)
     return result
 
 

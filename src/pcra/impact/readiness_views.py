@@ -222,9 +222,12 @@ def activity(request: HttpRequest, uuid) -> HttpResponse:
     row = ReadinessRow(row=ready.bia[node.pk], ready=ready)
     steps, hidden, unknown, hidden_unknown = _chain(request, ready, row.capability)
     required = ready.result.required.get(node.pk, rules.NO_REQUIREMENT)
+    from pcra.recovery.selectors import activity_rto_by_scenario
+
     return render(request, "impact/readiness_activity.html", {
         "r": row, "heat_rows": [row], "required": required, "steps": steps, "hidden": hidden,
-        "unknown": unknown, "hidden_unknown": hidden_unknown})
+        "unknown": unknown, "hidden_unknown": hidden_unknown,
+        "scenarios": activity_rto_by_scenario(activity=node)})
 
 
 @login_required

@@ -52,6 +52,9 @@ NAV = [
         (_("Backup alerts"), "backups:alerts", "warning", False),
         (_("Restore tests"), "restoretests:index", "audit", False),
     ]),
+    (_("Recovery"), [
+        (_("Recovery plan (PRI)"), "recovery:index", "graph", False),
+    ]),
     (_("Data"), [
         (_("Import / export"), "workbook:import", "workbook", False),
         (_("Audit log"), "audit:list", "audit", True),

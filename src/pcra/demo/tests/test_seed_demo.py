@@ -20,6 +20,7 @@ from pcra.accounts.models import Membership
 from pcra.core.audit import verify_chain
 from pcra.core.models import AuditEntry
 from pcra.demo import data
+from pcra.demo.recovery import TEAMS as RECOVERY_TEAMS
 from pcra.demo.tests.helpers import (
     SCALE_ENTRIES,
     bia_entries,
@@ -117,7 +118,11 @@ def test_demo_graph_is_acyclic_and_audit_chain_holds(demo):
     assert find_cycle(pairs) is None
     spec = data.build()
     # one audit entry per object written (and per BIA status change), nothing else
-    expected = graph_entries(spec) + SCALE_ENTRIES + bia_entries(spec) + Counter({
+    kinds = Counter(n.fields.get("component_kind") for n in spec.nodes)
+    recovery = Counter({("recovery.recoveryteam", "create"): len(RECOVERY_TEAMS),
+                        # ransomware, each site, each supplier
+                        ("recovery.scenario", "create"): 1 + kinds["site"] + kinds["fournisseur"]})
+    expected = graph_entries(spec) + SCALE_ENTRIES + bia_entries(spec) + recovery + Counter({
         ("accounts.user", "create"): 1, ("accounts.membership", "create"): 1})
     assert Counter(AuditEntry.objects.values_list("model", "action")) == expected
     # 31 complete grids, imaging's version 2 (a copy of its 36 levels), a half-filled draft

@@ -29,6 +29,7 @@ class Command(BaseCommand):
         from django_tasks_db.management.commands.db_worker import Worker
 
         from pcra.backups.tasks import refresh_alerts_task, schedule_due
+        from pcra.recovery import services as recovery
         from pcra.restoretests import services as restore_tests
 
         _remove_stale_sandboxes(self.stdout)
@@ -39,11 +40,12 @@ class Command(BaseCommand):
             collections, verifications = schedule_due()
             expired = restore_tests.runs_expire()
             tests = restore_tests.schedule_due()
+            expired += recovery.plans_expire()
             refresh_alerts_task.enqueue()
             if verbosity:
                 self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} scheduled "
                                   f"{collections} collection(s), {verifications} verification(s), "
-                                  f"{tests} restore test(s); {expired} silent test(s) failed")
+                                  f"{tests} restore test(s); {expired} silent test(s) or plan(s) failed")
             if backend.__class__.__name__ == "DatabaseBackend":
                 Worker(queue_names=["*"], interval=0, batch=True, backend_name=backend.alias,
                        startup_delay=False, max_tasks=None, worker_id=worker_id,

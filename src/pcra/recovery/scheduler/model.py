@@ -1,0 +1,245 @@
+"""The scheduling problem and its schedule (plain Python, no Django).
+
+A problem is a set of tasks with integer durations, finish-to-start precedence (``successors``)
+and demands on renewable resources of fixed capacity (the RCPSP of PSPLIB), plus what the
+recovery of a hospital adds: a release time (a supplier back at T), a due time and a weight
+(the lateness of an activity against its DMIA, weighted by its BIA impact) and a hand-made
+priority group (how disaster-recovery tools order restores, for the comparison).
+
+Time is an integer number of units: PSPLIB periods, or minutes for a recovery plan.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+OPTIMAL = "optimal"
+FEASIBLE = "feasible"
+STATUSES = (OPTIMAL, FEASIBLE)
+
+
+class ProblemError(ValueError):
+    """A problem that cannot be scheduled as given: the message names the task or resource."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A renewable resource: at every instant, the tasks running use at most ``capacity``."""
+
+    id: str
+    capacity: int
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One task. ``demands``: resource id -> units used while it runs (zeros may be omitted).
+    ``release``: earliest start. ``due`` / ``weight``: the objective counts
+    ``weight * max(0, end - due)`` (no due or weight 0: not counted). ``group``: hand-made
+    priority group (1 first; None: last)."""
+
+    id: str
+    duration: int
+    demands: Mapping[str, int] = field(default_factory=dict)
+    successors: tuple[str, ...] = ()
+    release: int = 0
+    due: int | None = None
+    weight: int = 0
+    group: int | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    resources: tuple[Resource, ...]
+    tasks: tuple[Task, ...]
+    name: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "resources", tuple(self.resources))
+        object.__setattr__(self, "tasks", tuple(self.tasks))
+        object.__setattr__(self, "_by_id", None)
+
+    @property
+    def task_ids(self) -> list[str]:
+        return [task.id for task in self.tasks]
+
+    def task(self, task_id: str) -> Task:
+        cached = self._by_id
+        if cached is None:
+            cached = {task.id: task for task in self.tasks}
+            object.__setattr__(self, "_by_id", cached)
+        return cached[task_id]
+
+    def by_id(self) -> dict[str, Task]:
+        return {task.id: task for task in self.tasks}
+
+    def capacity(self) -> dict[str, int]:
+        return {resource.id: resource.capacity for resource in self.resources}
+
+    def predecessors(self) -> dict[str, list[str]]:
+        preds: dict[str, list[str]] = {task.id: [] for task in self.tasks}
+        for task in self.tasks:
+            for successor in task.successors:
+                preds[successor].append(task.id)
+        return preds
+
+    def topological_order(self) -> list[str]:
+        """Task ids, every task after its predecessors (ties in the problem's order)."""
+        preds = self.predecessors()
+        waiting = {task_id: len(ids) for task_id, ids in preds.items()}
+        position = {task.id: index for index, task in enumerate(self.tasks)}
+        by_id = self.by_id()
+        ready = [(position[t], t) for t, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
+        order: list[str] = []
+        while ready:
+            _, task_id = heapq.heappop(ready)
+            order.append(task_id)
+            for successor in by_id[task_id].successors:
+                waiting[successor] -= 1
+                if waiting[successor] == 0:
+                    heapq.heappush(ready, (position[successor], successor))
+        if len(order) != len(self.tasks):
+            raise ProblemError(_cycle_message(self, set(by_id) - set(order)))
+        return order
+
+    def validate(self) -> None:
+        """Raise ProblemError, naming the task or resource, for anything that makes the problem
+        meaningless or infeasible: duplicate ids, unknown successors or resources, negative
+        numbers, a demand above its resource's capacity, a cycle of precedence."""
+        resources: dict[str, Resource] = {}
+        for resource in self.resources:
+            if not isinstance(resource.id, str) or not resource.id:
+                raise ProblemError(f"A resource has no id ({resource!r}).")
+            if resource.id in resources:
+                raise ProblemError(f"Resource {resource.id!r} is defined twice.")
+            if not _is_int(resource.capacity) or resource.capacity < 0:
+                raise ProblemError(f"Resource {resource.id!r} has capacity "
+                                   f"{resource.capacity!r}: a whole number >= 0 is expected.")
+            resources[resource.id] = resource
+        ids: set[str] = set()
+        for task in self.tasks:
+            if not isinstance(task.id, str) or not task.id:
+                raise ProblemError(f"A task has no id ({task!r}).")
+            if task.id in ids:
+                raise ProblemError(f"Task {task.id!r} is defined twice.")
+            ids.add(task.id)
+        for task in self.tasks:
+            where = f"Task {task.id!r}"
+            for name in ("duration", "release"):
+                value = getattr(task, name)
+                if not _is_int(value) or value < 0:
+                    raise ProblemError(f"{where} has {name} {value!r}: a whole number >= 0 is "
+                                       f"expected.")
+            if task.due is not None and (not _is_int(task.due) or task.due < 0):
+                raise ProblemError(f"{where} has due time {task.due!r}: a whole number >= 0 "
+                                   f"is expected.")
+            if not _is_int(task.weight) or task.weight < 0:
+                raise ProblemError(f"{where} has weight {task.weight!r}: a whole number >= 0 "
+                                   f"is expected.")
+            if task.group is not None and (not _is_int(task.group) or task.group < 1):
+                raise ProblemError(f"{where} has priority group {task.group!r}: a whole number "
+                                   f">= 1 is expected.")
+            for resource_id, units in task.demands.items():
+                resource = resources.get(resource_id)
+                if resource is None:
+                    raise ProblemError(f"{where} needs resource {resource_id!r}, which is not "
+                                       f"defined.")
+                if not _is_int(units) or units < 0:
+                    raise ProblemError(f"{where} needs {units!r} units of {resource_id!r}: a "
+                                       f"whole number >= 0 is expected.")
+                if units > resource.capacity:
+                    raise ProblemError(f"{where} needs {units} units of {resource_id!r}, whose "
+                                       f"capacity is {resource.capacity}: it can never run.")
+            seen: set[str] = set()
+            for successor in task.successors:
+                if successor not in ids:
+                    raise ProblemError(f"{where} has successor {successor!r}, which is not a "
+                                       f"task.")
+                if successor == task.id:
+                    raise ProblemError(f"{where} is its own successor.")
+                if successor in seen:
+                    raise ProblemError(f"{where} lists successor {successor!r} twice.")
+                seen.add(successor)
+        self.topological_order()
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _cycle_message(problem: Problem, remaining: set[str]) -> str:
+    """Name one cycle among the tasks left when the topological sort stopped: each of them has
+    a predecessor among them, so walking back from any closes a cycle."""
+    order = {task_id: i for i, task_id in enumerate(problem.task_ids)}
+    back: dict[str, str] = {}
+    for task in problem.tasks:
+        if task.id in remaining:
+            for successor in task.successors:
+                if successor in remaining:
+                    back.setdefault(successor, task.id)
+    current = min(remaining, key=order.__getitem__)
+    seen: dict[str, int] = {}
+    while current not in seen:
+        seen[current] = len(seen)
+        current = back[current]
+    cycle = list(seen)[seen[current]:][::-1]
+    return "The precedence relations form a cycle: " + " → ".join(cycle + cycle[:1]) + "."
+
+
+@dataclass
+class Schedule:
+    """A schedule: the start of every task, and how it was found.
+
+    ``status``: "optimal" when the solver proved the objective optimal, else "feasible".
+    ``lower_bound``: a proven lower bound of the makespan. ``weighted_lateness``: the business
+    objective (sum of weight * lateness). ``method``: "cp-sat", "priority-rule" or "groups".
+    """
+
+    problem: Problem
+    starts: dict[str, int]
+    status: str = FEASIBLE
+    lower_bound: int = 0
+    method: str = ""
+    solve_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def end(self, task_id: str) -> int:
+        return self.starts[task_id] + self.problem.task(task_id).duration
+
+    @property
+    def makespan(self) -> int:
+        by_id = self.problem.by_id()
+        return max((self.starts[t] + by_id[t].duration for t in self.starts), default=0)
+
+    @property
+    def weighted_lateness(self) -> int:
+        return weighted_lateness(self.problem, self.starts)
+
+    def to_dict(self) -> dict:
+        by_id = self.problem.by_id()
+        return {
+            "makespan": self.makespan,
+            "status": self.status,
+            "lower_bound": self.lower_bound,
+            "weighted_lateness": self.weighted_lateness,
+            "method": self.method,
+            "tasks": [{"id": task_id, "start": self.starts[task_id],
+                       "end": self.starts[task_id] + by_id[task_id].duration}
+                      for task_id in self.problem.task_ids],
+        }
+
+
+def weighted_lateness(problem: Problem, starts: Mapping[str, int]) -> int:
+    total = 0
+    for task in problem.tasks:
+        if task.weight and task.due is not None:
+            total += task.weight * max(0, starts[task.id] + task.duration - task.due)
+    return total
+
+
+def resources_of(tasks: Iterable[Task]) -> set[str]:
+    return {resource for task in tasks for resource, units in task.demands.items() if units}
