@@ -33,6 +33,15 @@ class Bar:
     late: bool = False
     due_x: float | None = None
 
+    @property
+    def fill(self) -> str:
+        """The bar's colour, as an SVG attribute (the PDF renderer ignores CSS inside SVG)."""
+        if not self.visible:
+            return "#b8c2cb"
+        if self.kind == "activity":
+            return "#d9534f" if self.late else "#7fb59c"
+        return "#9a7bd0" if self.kind == "external" else "#2f7f93"
+
 
 @dataclass
 class Band:
