@@ -39,7 +39,7 @@ DEFAULT_DIR = ROOT.parent / "shared" / "bench" / "psplib"
 def best_known(path: Path) -> dict[tuple[int, int], int]:
     """(parameter, instance) -> makespan from a PSPLIB ``*hrs.sm`` table."""
     values = {}
-    for line in path.read_text().splitlines():
+    for line in path.read_text(encoding="latin-1").splitlines():  # authors with accents
         parts = line.split()
         if len(parts) >= 3 and parts[0].isdigit() and parts[1].isdigit() and parts[2].isdigit():
             values[(int(parts[0]), int(parts[1]))] = int(parts[2])
