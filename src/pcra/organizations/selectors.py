@@ -20,3 +20,20 @@ def tops_visible_to(*, user) -> QuerySet[Organization]:
     """The GHTs (or EJ outside a GHT) the user works in."""
     access = access_for(user)
     return Organization.objects.filter(id__in=access.top_ids, root__isnull=True)
+
+
+def organization_ids_below(top_id: int, roots) -> set[int]:
+    """The ids of the organizations ``roots`` of a hierarchy and of every one under them (one
+    query, however deep)."""
+    children: dict[int, list[int]] = {}
+    for pk, parent in Organization.objects.filter(root_id=top_id).values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    found: set[int] = set()
+    stack = [org.pk for org in roots]
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.add(current)
+        stack.extend(children.get(current, ()))
+    return found

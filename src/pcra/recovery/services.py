@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from pcra.core.crud import assign_fields
 from pcra.inventory.models import ComponentKind, Node, NodeType
 from pcra.organizations.models import Organization
+from pcra.organizations.selectors import organization_ids_below
 from pcra.recovery import taskgraph
 from pcra.recovery.models import (
     PlanState,
@@ -82,22 +83,6 @@ def team_delete(*, team: RecoveryTeam) -> None:
 # --- Scenarios -----------------------------------------------------------------------------------
 
 
-def _below(top_id: int, roots: list[Organization]) -> set[int]:
-    """The organizations of ``roots`` and every one under them."""
-    children: dict[int, list[int]] = {}
-    for pk, parent in Organization.objects.filter(root_id=top_id).values_list("pk", "parent_id"):
-        children.setdefault(parent, []).append(pk)
-    found: set[int] = set()
-    stack = [org.pk for org in roots]
-    while stack:
-        current = stack.pop()
-        if current in found:
-            continue
-        found.add(current)
-        stack.extend(children.get(current, ()))
-    return found
-
-
 def scenario_rules(scenario: Scenario, *, scope: list[Organization] | None,
                    nodes: list[Node] | None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
@@ -114,7 +99,7 @@ def scenario_rules(scenario: Scenario, *, scope: list[Organization] | None,
     org = scenario.organization
     if org is not None and org.top_id != scenario.top_id:
         errors["organization"] = [_("This organization is not in the scenario's GHT.")]
-    allowed = _below(scenario.top_id, [org]) if org is not None else None
+    allowed = organization_ids_below(scenario.top_id, [org]) if org is not None else None
     if scenario.kind == ScenarioKind.SITE and not scenario.site.strip():
         errors["site"] = [_("Name the site that is lost.")]
     if scenario.kind == ScenarioKind.SUPPLIER:
@@ -222,7 +207,7 @@ def lost_nodes(scenario: Scenario, nodes: list[Node]) -> set[int]:
                 or (node.site and node.site.strip().casefold() == site)}
     scope = list(scenario.scope.all())
     roots = scope or ([scenario.organization] if scenario.organization_id else [])
-    hit = _below(scenario.top_id, roots) if roots else None  # None: the whole GHT
+    hit = organization_ids_below(scenario.top_id, roots) if roots else None  # None: the whole GHT
     lost = set()
     for node in nodes:
         if hit is not None and node.organization_id not in hit:

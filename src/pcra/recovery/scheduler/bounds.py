@@ -9,9 +9,7 @@ cycle of precedence raises ``ProblemError`` naming it.
 
 from __future__ import annotations
 
-from collections import deque
-
-from .model import Problem, ProblemError
+from .model import Problem, ProblemError, find_cycle, precedence_order
 
 
 def earliest_starts(problem: Problem) -> dict[str, int]:
@@ -86,78 +84,15 @@ def lower_bound(problem: Problem) -> int:
     return max(critical_path(problem), resource_bound(problem))
 
 
-def find_cycle(problem: Problem) -> list[str] | None:
-    """One cycle of precedence, as task ids with the first repeated at the end
-    (``["a", "b", "a"]``, starting from its task listed first in the problem), or None when the
-    precedence relations are acyclic. Successors must be tasks of the problem (ProblemError)."""
-    order, successors = _order(problem)
-    if len(order) == len(problem.tasks):
-        return None
-    return _cycle(problem, order, successors)
-
-
 def _graph(problem: Problem) -> tuple[list[int], list[list[int]]]:
     """A topological order (task indices) and the successors of each task by index; a cycle
     raises ProblemError naming it."""
-    order, successors = _order(problem)
+    order, successors = precedence_order(problem)
     if len(order) != len(problem.tasks):
-        cycle = _cycle(problem, order, successors)
+        cycle = find_cycle(problem) or []
         raise ProblemError("The precedence relations form a cycle: " + " → ".join(cycle) + ".")
     return order, successors
 
 
-def _order(problem: Problem) -> tuple[list[int], list[list[int]]]:
-    """Kahn's algorithm over task indices: the order stops short of the tasks on or after a
-    cycle."""
-    tasks = problem.tasks
-    index = {task.id: position for position, task in enumerate(tasks)}
-    if len(index) != len(tasks):
-        for position, task in enumerate(tasks):
-            if index[task.id] != position:  # a later task of the same id took the index
-                raise ProblemError(f"Task {task.id!r} is defined twice.")
-    waiting = [0] * len(tasks)
-    successors: list[list[int]] = []
-    for task in tasks:
-        targets = []
-        for successor in task.successors:
-            target = index.get(successor)
-            if target is None:
-                raise ProblemError(f"Task {task.id!r} has successor {successor!r}, which is not "
-                                   f"a task.")
-            waiting[target] += 1
-            targets.append(target)
-        successors.append(targets)
-    ready = deque(position for position, count in enumerate(waiting) if count == 0)
-    order: list[int] = []
-    while ready:
-        position = ready.popleft()
-        order.append(position)
-        for target in successors[position]:
-            waiting[target] -= 1
-            if waiting[target] == 0:
-                ready.append(target)
-    return order, successors
-
-
-def _cycle(problem: Problem, order: list[int], successors: list[list[int]]) -> list[str]:
-    """One cycle among the tasks Kahn's algorithm left. Each of them has a predecessor that is
-    also left (otherwise it would have become ready), so walking back through such predecessors
-    must come back to a task already met: the walk closes a cycle."""
-    done = set(order)
-    left = [position for position in range(len(problem.tasks)) if position not in done]
-    left_set = set(left)
-    predecessor: dict[int, int] = {}
-    for position in left:
-        for target in successors[position]:
-            if target in left_set:
-                predecessor.setdefault(target, position)
-    walk: dict[int, int] = {}
-    current = left[0]
-    while current not in walk:
-        walk[current] = len(walk)
-        current = predecessor[current]
-    path = list(walk)[walk[current]:]
-    path.reverse()  # the walk went backwards: successors order now
-    first = path.index(min(path))
-    cycle = path[first:] + path[:first]
-    return [problem.tasks[position].id for position in cycle + cycle[:1]]
+__all__ = ["critical_path", "earliest_starts", "find_cycle", "latest_starts", "lower_bound",
+           "resource_bound"]

@@ -19,8 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .bounds import find_cycle
-from .model import Problem, ProblemError, Resource, Task
+from .model import Problem, ProblemError, Resource, Task, find_cycle
 
 
 class FormatError(ProblemError):

@@ -88,23 +88,11 @@ class Problem:
 
     def topological_order(self) -> list[str]:
         """Task ids, every task after its predecessors (ties in the problem's order)."""
-        preds = self.predecessors()
-        waiting = {task_id: len(ids) for task_id, ids in preds.items()}
-        position = {task.id: index for index, task in enumerate(self.tasks)}
-        by_id = self.by_id()
-        ready = [(position[t], t) for t, count in waiting.items() if count == 0]
-        heapq.heapify(ready)
-        order: list[str] = []
-        while ready:
-            _, task_id = heapq.heappop(ready)
-            order.append(task_id)
-            for successor in by_id[task_id].successors:
-                waiting[successor] -= 1
-                if waiting[successor] == 0:
-                    heapq.heappush(ready, (position[successor], successor))
+        order, _successors = precedence_order(self)
         if len(order) != len(self.tasks):
-            raise ProblemError(_cycle_message(self, set(by_id) - set(order)))
-        return order
+            raise ProblemError("The precedence relations form a cycle: "
+                               + " → ".join(find_cycle(self) or []) + ".")
+        return [self.tasks[position].id for position in order]
 
     def validate(self) -> None:
         """Raise ProblemError, naming the task or resource, for anything that makes the problem
@@ -171,23 +159,72 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _cycle_message(problem: Problem, remaining: set[str]) -> str:
-    """Name one cycle among the tasks left when the topological sort stopped: each of them has
-    a predecessor among them, so walking back from any closes a cycle."""
-    order = {task_id: i for i, task_id in enumerate(problem.task_ids)}
-    back: dict[str, str] = {}
-    for task in problem.tasks:
-        if task.id in remaining:
-            for successor in task.successors:
-                if successor in remaining:
-                    back.setdefault(successor, task.id)
-    current = min(remaining, key=order.__getitem__)
-    seen: dict[str, int] = {}
-    while current not in seen:
-        seen[current] = len(seen)
-        current = back[current]
-    cycle = list(seen)[seen[current]:][::-1]
-    return "The precedence relations form a cycle: " + " → ".join(cycle + cycle[:1]) + "."
+def find_cycle(problem: Problem) -> list[str] | None:
+    """One cycle of precedence, as task ids with the first repeated at the end
+    (``["a", "b", "a"]``, starting from its task listed first in the problem), or None when the
+    precedence relations are acyclic. Successors must be tasks of the problem (ProblemError)."""
+    order, successors = precedence_order(problem)
+    if len(order) == len(problem.tasks):
+        return None
+    return _cycle(problem, order, successors)
+
+
+def precedence_order(problem: Problem) -> tuple[list[int], list[list[int]]]:
+    """Kahn's algorithm over task indices, ties in the problem's order: the order stops short
+    of the tasks on or after a cycle. Also the successors of each task, by index."""
+    tasks = problem.tasks
+    index = {task.id: position for position, task in enumerate(tasks)}
+    if len(index) != len(tasks):
+        for position, task in enumerate(tasks):
+            if index[task.id] != position:  # a later task of the same id took the index
+                raise ProblemError(f"Task {task.id!r} is defined twice.")
+    waiting = [0] * len(tasks)
+    successors: list[list[int]] = []
+    for task in tasks:
+        targets = []
+        for successor in task.successors:
+            target = index.get(successor)
+            if target is None:
+                raise ProblemError(f"Task {task.id!r} has successor {successor!r}, which is not "
+                                   f"a task.")
+            waiting[target] += 1
+            targets.append(target)
+        successors.append(targets)
+    ready = [position for position, count in enumerate(waiting) if count == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        position = heapq.heappop(ready)
+        order.append(position)
+        for target in successors[position]:
+            waiting[target] -= 1
+            if waiting[target] == 0:
+                heapq.heappush(ready, target)
+    return order, successors
+
+
+def _cycle(problem: Problem, order: list[int], successors: list[list[int]]) -> list[str]:
+    """One cycle among the tasks Kahn's algorithm left. Each of them has a predecessor that is
+    also left (otherwise it would have become ready), so walking back through such predecessors
+    must come back to a task already met: the walk closes a cycle."""
+    done = set(order)
+    left = [position for position in range(len(problem.tasks)) if position not in done]
+    left_set = set(left)
+    predecessor: dict[int, int] = {}
+    for position in left:
+        for target in successors[position]:
+            if target in left_set:
+                predecessor.setdefault(target, position)
+    walk: dict[int, int] = {}
+    current = left[0]
+    while current not in walk:
+        walk[current] = len(walk)
+        current = predecessor[current]
+    path = list(walk)[walk[current]:]
+    path.reverse()  # the walk went backwards: successors order now
+    first = path.index(min(path))
+    cycle = path[first:] + path[:first]
+    return [problem.tasks[position].id for position in cycle + cycle[:1]]
 
 
 @dataclass
