@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -116,6 +117,11 @@ class BackupInfrastructure(models.Model):
                                     blank=True)
     named_admin_accounts = models.BooleanField(_("dedicated named administrator accounts"),
                                                null=True, blank=True)
+    restore_streams = models.PositiveSmallIntegerField(
+        _("restores at once"), null=True, blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("How many restores it can serve at the same time (network, disks, proxies, "
+                    "licences): the recovery plan never runs more. Empty = not limited."))
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

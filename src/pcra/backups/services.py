@@ -250,7 +250,7 @@ def copy_engine(copy: BackupCopy):
 # --- Infrastructures --------------------------------------------------------------------------
 
 INFRASTRUCTURE_FIELDS = ("code", "name", "organization", "separate_auth", "admin_mfa",
-                         "segmented", "named_admin_accounts", "notes")
+                         "segmented", "named_admin_accounts", "restore_streams", "notes")
 
 
 def _infrastructure_validate(infra: BackupInfrastructure) -> None:

@@ -41,7 +41,7 @@ from pcra.inventory.models import Node
 
 INFRA = {"code": "BKP-ADM", "name": "Serveur de sauvegarde SRV-BKP (zone d'administration)",
          "separate_auth": True, "admin_mfa": False, "segmented": True,
-         "named_admin_accounts": True,
+         "named_admin_accounts": True, "restore_streams": 2,
          "notes": "Hors du domaine AD de production ; MFA des administrateurs prévue au T2."}
 
 

@@ -227,7 +227,7 @@ def activity(request: HttpRequest, uuid) -> HttpResponse:
     return render(request, "impact/readiness_activity.html", {
         "r": row, "heat_rows": [row], "required": required, "steps": steps, "hidden": hidden,
         "unknown": unknown, "hidden_unknown": hidden_unknown,
-        "scenarios": activity_rto_by_scenario(activity=node)})
+        "scenarios": activity_rto_by_scenario(user=request.user, activity=node)})
 
 
 @login_required

@@ -10,7 +10,7 @@ from pcra.backups.forms import org_label
 from pcra.inventory.models import ComponentKind, Node, NodeType
 from pcra.organizations.models import Organization
 from pcra.recovery.models import RecoveryTeam, ScenarioKind
-from pcra.recovery.services import MAX_TIME_LIMIT_SECONDS
+from pcra.recovery.services import MAX_SEED, MAX_TIME_LIMIT_SECONDS
 
 
 class ScenarioForm(forms.Form):
@@ -32,8 +32,12 @@ class ScenarioForm(forms.Form):
     site = forms.ChoiceField(label=_("Site lost"), required=False)
     supplier = forms.ChoiceField(label=_("Supplier that fails"), required=False)
     nodes = forms.MultipleChoiceField(
-        label=_("Nodes lost"), required=False, widget=forms.SelectMultiple(attrs={"size": 10}),
-        help_text=_("Hand-picked: the applications and components that are lost."))
+        label=_("Nodes lost"), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 14, "data-filterable": "true",
+                                           "data-filter-placeholder": _("Filter by code or name")}),
+        help_text=_("Hand-picked: the applications and components that are lost, by "
+                    "establishment (Ctrl or ⌘ + click to choose several; the filter keeps "
+                    "what is chosen)."))
 
     def __init__(self, *args, top: Organization, organizations: list[Organization],
                  nodes: list[Node], establishments: list[Organization], **kwargs):
@@ -50,9 +54,16 @@ class ScenarioForm(forms.Form):
         self.fields["site"].choices = [("", "---------"), *[(s, s) for s in sites]]
         self.fields["supplier"].choices = [("", "---------"), *[
             (str(n.uuid), str(n)) for n in nodes if n.is_supplier]]
-        self.fields["nodes"].choices = [
-            (str(n.uuid), f"{n.code} – {n.name}") for n in nodes
-            if n.node_type != NodeType.ACTIVITY]
+        # Grouped by establishment; the GHT's shared nodes (no establishment) first.
+        by_organization: dict[str, list[tuple[str, str]]] = {}
+        for n in sorted(nodes, key=lambda n: (n.organization is not None,
+                                              n.organization.code if n.organization else "",
+                                              n.code)):
+            if n.node_type != NodeType.ACTIVITY:
+                owner = n.organization or top
+                by_organization.setdefault(org_label(owner), []).append(
+                    (str(n.uuid), f"{n.code} – {n.name}"))
+        self.fields["nodes"].choices = list(by_organization.items())
 
     def clean_organization(self) -> Organization:
         try:
@@ -82,7 +93,7 @@ class PlanForm(forms.Form):
     time_limit_seconds = forms.IntegerField(
         label=_("Time limit (s)"), min_value=1, max_value=MAX_TIME_LIMIT_SECONDS, initial=10,
         help_text=_("How long the solver may search; the best plan found is kept."))
-    seed = forms.IntegerField(label=_("Seed"), min_value=0, initial=0,
+    seed = forms.IntegerField(label=_("Seed"), min_value=0, max_value=MAX_SEED, initial=0,
                               help_text=_("The same seed gives the same plan."))
     team_capacity = forms.IntegerField(
         label=_("Restores at once per team"), min_value=1, max_value=100, required=False,

@@ -203,6 +203,11 @@ class PlanTask(models.Model):
                                      on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=10, choices=TaskKind.choices)
     team = models.CharField(max_length=100, blank=True)
+    #: the backup infrastructure the restore reads from, when it limits restores at once
+    stream = models.CharField(max_length=64, blank=True)
+    #: the node was shared by the GHT (no establishment) when the plan was computed; a task
+    #: whose establishment is deleted later is not mistaken for a shared one
+    shared = models.BooleanField(default=False)
     duration_minutes = models.PositiveIntegerField()
     duration_source = models.CharField(max_length=10, blank=True)
     start_minutes = models.PositiveIntegerField()

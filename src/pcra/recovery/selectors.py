@@ -55,9 +55,17 @@ class TaskView:
 
 
 def plan_tasks(*, user, plan: RecoveryPlan) -> list[TaskView]:
-    """Every task of a plan in start order, each marked visible to the user or not."""
+    """Every task of a plan in start order, each marked visible to the user or not: a task of
+    an establishment to its readers, a task of a shared node to every reader of the GHT; a
+    task whose establishment was deleted since, to the GHT's own readers only."""
     access = access_for(user)
-    return [TaskView(task, access.can_read(task.organization_id, top_id=plan.top_id))
+
+    def visible(task: PlanTask) -> bool:
+        if task.organization_id is None and not task.shared:  # its establishment is gone
+            return access.can_read(plan.top_id, top_id=plan.top_id)
+        return access.can_read(task.organization_id, top_id=plan.top_id)
+
+    return [TaskView(task, visible(task))
             for task in plan.tasks.all().order_by("start_minutes", "code")]
 
 
@@ -119,11 +127,59 @@ def achieved_rto_by_scenario(*, top_id: int) -> dict[int, list[ScenarioRto]]:
     return result
 
 
-def activity_rto_by_scenario(*, activity) -> list[ScenarioRto]:
-    """The activity's achieved RTO in the newest plan of every scenario of its GHT, in scenario
-    order (``back_minutes`` None: the scenario does not hit it). Two queries."""
-    plans = sorted(latest_plans(top_id=activity.top_id).values(), key=lambda p: p.scenario.code)
+def activity_rto_by_scenario(*, user, activity) -> list[ScenarioRto]:
+    """The activity's achieved RTO in the newest plan of every scenario of its GHT that
+    ``user`` may see, in scenario order (``back_minutes`` None: the scenario does not hit it).
+    Three queries."""
+    visible = set(scenarios_visible_to(user=user).filter(top_id=activity.top_id)
+                  .values_list("pk", flat=True))
+    plans = sorted((plan for plan in latest_plans(top_id=activity.top_id).values()
+                    if plan.scenario_id in visible), key=lambda p: p.scenario.code)
     hits = {plan_id: (end, due) for plan_id, end, due in PlanTask.objects.filter(
         plan__in=plans, node_id=activity.pk).values_list("plan_id", "end_minutes", "due_minutes")}
     return [ScenarioRto(plan.scenario, plan, *(hits.get(plan.pk) or (None, None)))
             for plan in plans]
+
+
+# --- Restore streams (unscoped: the computation of a GHT-wide plan) -----------------------------
+
+def restore_sources(*, top_id: int) -> dict[int, str]:
+    """Node id -> the code of the backup infrastructure its restore reads from: the copy of its
+    newest passed restore test when that copy is on an infrastructure (the restore measured
+    there is the one planned); else the copy most likely to survive an attack (offline, then
+    immutable, then by name) among those on an infrastructure. Nodes without such a copy are
+    left out."""
+    from pcra.backups.models import BackupCopy
+    from pcra.restoretests.models import Level, RestoreTestRun, RunState
+
+    copies = (BackupCopy.objects
+              .filter(data_asset__node__top_id=top_id, infrastructure__isnull=False)
+              .values_list("pk", "data_asset__node_id", "infrastructure__code", "offline",
+                           "immutable_days", "name"))
+    by_node: dict[int, list[tuple]] = {}
+    infra_of: dict[int, str] = {}
+    for pk, node_id, code, offline, immutable_days, name in copies:
+        by_node.setdefault(node_id, []).append((not offline, not immutable_days, name, code))
+        infra_of[pk] = code
+    tested = (RestoreTestRun.objects
+              .filter(copy__data_asset__node__top_id=top_id, status=RunState.PASSED,
+                      level__gte=Level.RESTORE, extrapolated_full_seconds__isnull=False,
+                      copy__infrastructure__isnull=False)
+              .order_by("copy__data_asset__node_id", "-finished_at")
+              .values_list("copy__data_asset__node_id", "copy_id"))
+    sources: dict[int, str] = {}
+    for node_id, copy_id in tested:
+        sources.setdefault(node_id, infra_of[copy_id])
+    for node_id, candidates in by_node.items():
+        if node_id not in sources:
+            sources[node_id] = min(candidates)[3]
+    return sources
+
+
+def restore_streams(*, top_id: int) -> dict[str, int]:
+    """Backup infrastructure code -> how many restores it serves at once (limited ones only)."""
+    from pcra.backups.models import BackupInfrastructure
+
+    return dict(BackupInfrastructure.objects
+                .filter(top_id=top_id, restore_streams__isnull=False)
+                .values_list("code", "restore_streams"))

@@ -25,7 +25,7 @@ from pcra.core.crud import assign_fields
 from pcra.inventory.models import ComponentKind, Node, NodeType
 from pcra.organizations.models import Organization
 from pcra.organizations.selectors import organization_ids_below
-from pcra.recovery import taskgraph
+from pcra.recovery import selectors, taskgraph
 from pcra.recovery.models import (
     PlanState,
     PlanTask,
@@ -40,6 +40,9 @@ from pcra.recovery.models import (
 UNKNOWN_RESTORE_HOURS = 8.0
 #: the team of the nodes that name none
 DEFAULT_TEAM = "DSI"
+#: The largest seed (the solver's, ``scheduler.solve.MAX_SEED``; not imported here so that the
+#: services load without OR-Tools).
+MAX_SEED = 2**31 - 1
 MAX_TIME_LIMIT_SECONDS = 600
 
 TEAM_FIELDS = ("name", "capacity", "description")
@@ -158,7 +161,9 @@ def scenario_delete(*, scenario: Scenario) -> None:
 
 def scenario_defaults(*, top: Organization) -> list[Scenario]:
     """The standard scenarios of a GHT, created when missing: ransomware on the whole IS, the
-    loss of each site component, the failure of each supplier."""
+    loss of each site component, the failure of each supplier. A site or supplier of one
+    establishment gives a scenario of that establishment (its name is not shown to the
+    others); a shared one, a scenario of the GHT."""
     made = []
     existing = set(Scenario.objects.filter(top=top).values_list("code", flat=True))
 
@@ -174,11 +179,11 @@ def scenario_defaults(*, top: Organization) -> list[Scenario]:
     components = Node.objects.filter(top=top, node_type=NodeType.COMPONENT)
     for site in components.filter(component_kind=ComponentKind.SITE).order_by("code"):
         add(f"site-{site.code}".lower(), name=_("Loss of site %(site)s") % {"site": site.name},
-            kind=ScenarioKind.SITE, site=site.code)
+            kind=ScenarioKind.SITE, site=site.code, organization=site.organization)
     for supplier in components.filter(component_kind=ComponentKind.SUPPLIER).order_by("code"):
         add(f"fournisseur-{supplier.code}".lower(),
             name=_("Failure of supplier %(supplier)s") % {"supplier": supplier.name},
-            kind=ScenarioKind.SUPPLIER, supplier=supplier)
+            kind=ScenarioKind.SUPPLIER, supplier=supplier, organization=supplier.organization)
     return made
 
 
@@ -226,8 +231,9 @@ def plan_rules(*, time_limit_seconds, seed, team_capacity) -> dict[str, list[str
             MAX_TIME_LIMIT_SECONDS:
         errors["time_limit_seconds"] = [_("The time limit is 1 to %(max)s seconds.")
                                         % {"max": MAX_TIME_LIMIT_SECONDS}]
-    if not isinstance(seed, int) or seed < 0:
-        errors["seed"] = [_("The seed is a whole number, 0 or more.")]
+    if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        errors["seed"] = [_("The seed is a whole number from 0 to %(max)s.")
+                          % {"max": MAX_SEED}]
     if team_capacity is not None and (not isinstance(team_capacity, int) or team_capacity < 1):
         errors["team_capacity"] = [_("Each team runs at least one restore at a time.")]
     return errors
@@ -258,6 +264,7 @@ def _facts(top_id: int, nodes: list[Node]) -> dict[int, taskgraph.NodeFacts]:
 
     readiness = readiness_of_top(top_id=top_id)
     durations = restore_durations(nodes)
+    sources = selectors.restore_sources(top_id=top_id)
     classes = [label for _, label in sorted(
         ((float("inf") if b is None else float(b), str(label))
          for b, label in (readiness.scale.classes or ())), key=lambda c: c[0])]
@@ -284,7 +291,8 @@ def _facts(top_id: int, nodes: list[Node]) -> dict[int, taskgraph.NodeFacts]:
             key=node.pk, code=node.code,
             duration_hours=duration.hours if duration is not None else None,
             duration_source=duration.source if duration is not None else taskgraph.UNKNOWN,
-            team=(node.recovery_team or "").strip(), external=external, group=group)
+            team=(node.recovery_team or "").strip(), stream=sources.get(node.pk, ""),
+            external=external, group=group)
     return facts
 
 
@@ -340,7 +348,8 @@ def plan_compute(plan: RecoveryPlan, *,
                           for team in RecoveryTeam.objects.filter(top_id=plan.top_id)}
         built = taskgraph.build(graph, facts, lost, capacities=capacities,
                                 default_team=DEFAULT_TEAM, unknown_hours=UNKNOWN_RESTORE_HOURS,
-                                name=scenario.name)
+                                name=scenario.name,
+                                streams=selectors.restore_streams(top_id=plan.top_id))
         report("solve", 0.05)
         started = time.monotonic()
         schedule = solve(built.problem, time_limit=float(plan.time_limit_seconds),
@@ -380,17 +389,25 @@ def _fail(plan: RecoveryPlan, message: str) -> None:
 
 
 def _notes(built, by_id, schedule, by_groups) -> list[dict]:
-    """What the reader of the plan must know, as {"code": ..., params}: worded by the UI."""
+    """What the reader of the plan must know, as {"code": ..., params}: worded by the UI, which
+    names only the tasks the reader may see."""
+    from pcra.recovery.scheduler.groups import moved_tasks
+
     notes: list[dict] = []
     if built.assumed:
         notes.append({"code": "assumed_durations", "hours": UNKNOWN_RESTORE_HOURS,
                       "nodes": sorted(by_id[k].code for k in built.assumed)})
     if built.undeclared_teams:
         notes.append({"code": "undeclared_teams", "teams": sorted(built.undeclared_teams)})
+    if built.streams:
+        notes.append({"code": "streams", "streams": dict(built.streams)})
     if not built.lost:
         notes.append({"code": "nothing_lost"})
-    for note in by_groups.notes:
-        notes.append({"code": "groups", "text": note})
+    moved = moved_tasks(built.problem)
+    if moved:  # named by the UI to each reader, who may not see every task
+        notes.append({"code": "groups_moved", "tasks": moved})
+    if not schedule.reproducible:
+        notes.append({"code": "not_reproducible"})
     for note in schedule.notes:
         notes.append({"code": "solver", "text": note})
     return notes
@@ -411,13 +428,14 @@ def _write_tasks(plan, built, schedule, by_groups, reasons, by_id, facts) -> Non
             kind = TaskKind.EXTERNAL
         else:
             kind = TaskKind.RESTORE
-        team = next(iter(task.demands), "")
+        team, stream = taskgraph.team_and_stream(task.demands)
         start = schedule.starts[task.id]
         reason = reasons.get(task.id)
         rows.append(PlanTask(
             plan_id=plan.pk, node=node, code=node.code, name=node.name,
-            node_type=node.node_type, organization_id=node.organization_id, kind=kind,
-            team=team, duration_minutes=task.duration,
+            node_type=node.node_type, organization_id=node.organization_id,
+            shared=node.organization_id is None, kind=kind,
+            team=team, stream=stream, duration_minutes=task.duration,
             duration_source=("" if kind == TaskKind.MILESTONE else
                              taskgraph.UNKNOWN if key in built.assumed else fact.duration_source),
             start_minutes=start, end_minutes=start + task.duration, due_minutes=task.due,

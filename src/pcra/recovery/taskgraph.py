@@ -4,7 +4,9 @@
   node is restored: its task lasts the node's restore duration (measured by the newest restore
   test, else declared, else ``unknown_hours`` assumed and flagged) and uses one unit of its
   recovery team, or none when someone outside the IT teams brings it back (a supplier, a site,
-  power, people, a SaaS service: the task is the outage, waited for). A node that failed only
+  power, people, a SaaS service: the task is the outage, waited for). A restore also uses one
+  restore stream of the backup infrastructure it reads from, when that infrastructure serves a
+  limited number of restores at once (``streams``). A node that failed only
   because something it needs was lost is a milestone: duration 0, no team; it is back when
   what it needs is back.
 * Precedence follows the dependencies: a node comes back after what it needs. For each group of
@@ -51,6 +53,7 @@ class NodeFacts:
     duration_hours: float | None = None  # restore duration (lost nodes)
     duration_source: str = UNKNOWN  # "measured" | "declared" | "unknown"
     team: str = ""  # recovery team; "" = the default team
+    stream: str = ""  # the backup infrastructure its restore reads from ("" = none known)
     external: bool = False  # brought back from outside: no team
     group: int | None = None  # hand-made priority group (restore tasks)
     dmia_hours: float | None = None  # activities
@@ -75,6 +78,27 @@ class TaskGraph:
     #: team id -> capacity, and the teams whose capacity was not declared (1 assumed)
     capacities: dict[str, int] = field(default_factory=dict)
     undeclared_teams: frozenset[str] = frozenset()
+    #: backup infrastructure code -> restores it serves at once (those restores read from)
+    streams: dict[str, int] = field(default_factory=dict)
+
+
+#: Prefix of the resource ids of restore streams (a team's id is its name).
+STREAM_PREFIX = "streams:"
+
+
+def stream_resource(infrastructure: str) -> str:
+    return STREAM_PREFIX + infrastructure
+
+
+def team_and_stream(demands: Mapping[str, int]) -> tuple[str, str]:
+    """The team and the backup infrastructure (its code, "" if none) a task's demands name."""
+    team = stream = ""
+    for resource in demands:
+        if resource.startswith(STREAM_PREFIX):
+            stream = resource[len(STREAM_PREFIX):]
+        else:
+            team = resource
+    return team, stream
 
 
 #: component kinds a ransomware attack encrypts (not sites, power, people, suppliers, SaaS)
@@ -164,12 +188,15 @@ def build(
     default_team: str,
     unknown_hours: float,
     name: str = "",
+    streams: Mapping[str, int] | None = None,
 ) -> TaskGraph:
     """The restore problem of losing ``lost`` (see the module's documentation).
 
     ``capacities``: team id -> how many restores it runs at once; a team named by a node but
-    missing there gets capacity 1 and is reported in ``undeclared_teams``.
+    missing there gets capacity 1 and is reported in ``undeclared_teams``. ``streams``: backup
+    infrastructure code -> how many restores it serves at once (the others are not limited).
     """
+    streams = {code: count for code, count in (streams or {}).items() if count}
     lost_set = frozenset(lost)
     failed = graph.failed_nodes(lost_set)
     code = {key: nodes[key].code for key in failed}
@@ -240,6 +267,8 @@ def build(
         demands: dict[str, int] = {}
         if key in lost_set and not facts.external:
             demands[facts.team or default_team] = 1
+            if facts.stream in streams:
+                demands[stream_resource(facts.stream)] = 1
         due = None
         weight = 0
         if facts.is_activity:
@@ -254,10 +283,15 @@ def build(
             due=due, weight=weight, group=group[key], label=facts.code))
     resources = tuple(Resource(team, caps[team]) for team in sorted(caps)
                       if any(team in task.demands for task in tasks))
+    used_streams = {code: streams[code] for code in sorted(streams)
+                    if any(stream_resource(code) in task.demands for task in tasks)}
+    resources += tuple(Resource(stream_resource(code), count)
+                       for code, count in used_streams.items())
     problem = Problem(resources=resources, tasks=tuple(tasks), name=name)
     return TaskGraph(
         problem=problem, node_of={nodes[k].code: k for k in order},
         task_of={k: nodes[k].code for k in order}, lost=lost_set, failed=frozenset(failed),
         chosen=chosen, assumed=frozenset(assumed), stops_at=stops_at,
-        capacities={r.id: r.capacity for r in resources},
-        undeclared_teams=frozenset(t for t in undeclared if t in {r.id for r in resources}))
+        capacities={r.id: r.capacity for r in resources if not r.id.startswith(STREAM_PREFIX)},
+        undeclared_teams=frozenset(t for t in undeclared if t in {r.id for r in resources}),
+        streams=used_streams)

@@ -10,14 +10,17 @@ drawn without their name.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from pcra.accounts.access import access_for
@@ -26,7 +29,7 @@ from pcra.inventory.models import Node, NodeType
 from pcra.inventory.selectors import nodes_visible_to
 from pcra.organizations.models import Organization
 from pcra.organizations.selectors import tops_visible_to
-from pcra.recovery import gantt, selectors, services
+from pcra.recovery import gantt, selectors, services, taskgraph
 from pcra.recovery.display import minutes_text
 from pcra.recovery.forms import PlanForm, ScenarioForm, TeamForm
 from pcra.recovery.models import PlanState, RecoveryPlan, RecoveryTeam, Scenario, TaskKind
@@ -64,7 +67,8 @@ def _writable_orgs(user, top: Organization) -> list[Organization]:
 
 
 def _form_kwargs(user, top: Organization) -> dict:
-    nodes = list(nodes_visible_to(user=user).filter(top=top).order_by("code"))
+    nodes = list(nodes_visible_to(user=user).filter(top=top).select_related("organization")
+                 .order_by("code"))
     establishments = [org for org in Organization.objects.filter(root=top).order_by("code")
                       if access_for(user).can_read(org.pk, top_id=top.pk)]
     return {"top": top, "organizations": _writable_orgs(user, top), "nodes": nodes,
@@ -80,6 +84,8 @@ REASON_TEXT = {
     "release": gettext_lazy("waits for its release time"),
     "predecessor": gettext_lazy("waits for %(what)s"),
     "resource": gettext_lazy("team %(team)s busy until then (%(what)s)"),
+    "stream": gettext_lazy("every restore %(infrastructure)s serves at once in use until then "
+                           "(%(what)s)"),
     "choice": gettext_lazy("planned later on purpose (nothing earlier is better)"),
 }
 
@@ -87,12 +93,16 @@ REASON_TEXT = {
 def reason_text(reason: dict, names: dict[str, str]) -> str:
     """Why a task starts when it does, in words (tasks the user may not see stay unnamed)."""
     kind = reason.get("kind", "")
+    resource = reason.get("resource") or ""
+    team, stream = taskgraph.team_and_stream({resource: 1})
+    if kind == "resource" and stream:
+        kind = "stream"
     template = REASON_TEXT.get(kind)
     if template is None:
         return ""
     tasks = reason.get("tasks") or ([reason["task"]] if reason.get("task") else [])
     what = ", ".join(names.get(code, _("a task of another establishment")) for code in tasks)
-    return str(template) % {"what": what or "—", "team": reason.get("resource", "")}
+    return str(template) % {"what": what or "—", "team": team, "infrastructure": stream}
 
 
 # --- Scenarios -------------------------------------------------------------------------------
@@ -103,7 +113,10 @@ def reason_text(reason: dict, names: dict[str, str]) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     top = _top(request)
     scenarios = list(selectors.scenarios_visible_to(user=request.user).filter(top=top))
-    latest = selectors.latest_plans(top_id=top.pk)
+    readable = set(selectors.plans_visible_to(user=request.user).filter(top=top)
+                   .values_list("pk", flat=True))
+    latest = {k: plan for k, plan in selectors.latest_plans(top_id=top.pk).items()
+              if plan.pk in readable}
     running = {p.scenario_id: p for p in selectors.plans_visible_to(user=request.user).filter(
         top=top, state__in=[PlanState.QUEUED, PlanState.RUNNING])}
     late = selectors.late_activities(plans=list(latest.values()))
@@ -233,6 +246,13 @@ def scenario_detail(request: HttpRequest, uuid) -> HttpResponse:
 # --- Plans -------------------------------------------------------------------------------------
 
 
+#: Rows of the plan page's task table per page (a GHT's plan has thousands of tasks; the
+#: runbook and the PDF list them all).
+TASKS_PER_PAGE = 100
+#: The ``team`` filter value for the tasks of outside parties.
+OUTSIDE = "_outside"
+
+
 def _plan_context(request: HttpRequest, plan: RecoveryPlan) -> dict:
     views = selectors.plan_tasks(user=request.user, plan=plan)
     names = {v.task.code: f"{v.task.code} – {v.task.name}" for v in views if v.visible}
@@ -244,35 +264,92 @@ def _plan_context(request: HttpRequest, plan: RecoveryPlan) -> dict:
     activities = [v for v in views if v.task.node_type == NodeType.ACTIVITY and v.visible]
     activities.sort(key=lambda v: (-(v.task.lateness_minutes or 0), v.task.end_minutes,
                                    v.task.code))
+    listed = [v for v in views if v.task.kind != TaskKind.MILESTONE
+              or v.task.node_type == NodeType.ACTIVITY]
+    teams = sorted({v.task.team for v in listed if v.task.kind == TaskKind.RESTORE and v.task.team})
+    team = request.GET.get("team", "")
+    query = request.GET.get("q", "").strip()
+    if team == OUTSIDE:
+        listed = [v for v in listed if v.task.kind == TaskKind.EXTERNAL]
+    elif team:
+        listed = [v for v in listed if v.task.kind == TaskKind.RESTORE and v.task.team == team]
+    if query:
+        needle = query.casefold()
+        listed = [v for v in listed if v.visible and (needle in v.task.code.casefold()
+                                                      or needle in v.task.name.casefold())]
+    page = Paginator(listed, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     tasks = [{"view": v, "reason": reason_text(v.task.reason, names) if v.visible else "",
               "start": minutes_text(v.task.start_minutes),
-              "end": minutes_text(v.task.end_minutes)}
-             for v in views if v.task.kind != TaskKind.MILESTONE or
-             v.task.node_type == NodeType.ACTIVITY]
+              "end": minutes_text(v.task.end_minutes)} for v in page.object_list]
     late = sum(1 for v in activities if v.task.lateness_minutes)
     groups_late = sum(1 for v in activities if v.task.due_minutes is not None
                       and v.task.groups_end_minutes > v.task.due_minutes)
     return {
         "plan": plan, "chart": chart, "activities": activities, "tasks": tasks,
-        "late": late, "groups_late": groups_late,
+        "page": page, "teams": teams, "team": team, "query": query, "outside": OUTSIDE,
+        "filtered": bool(team or query), "late": late,
+        "pager_query": urlencode({k: v for k, v in (("team", team), ("q", query)) if v}), "groups_late": groups_late,
         "hidden": sum(1 for v in views if not v.visible),
         "live": not plan.finished,
         "ticks": [(x, minutes_text(m)) for x, m in chart.ticks],
-        "notes": [_note_text(n) for n in plan.notes],
+        "notes": [_note_text(n, names) for n in plan.notes],
+        "error": _plan_error(request, plan),
     }
 
 
-def _note_text(note: dict) -> str:
+def _plan_error(request: HttpRequest, plan: RecoveryPlan) -> str:
+    """Why the plan failed, for the GHT's own readers (the message may name any node of the
+    GHT); the others are told who can see it."""
+    if not plan.error:
+        return ""
+    if access_for(request.user).can_read(plan.top_id, top_id=plan.top_id):
+        return plan.error
+    return _("The plan could not be computed; the GHT's administrators can see why.")
+
+
+def _named(codes: list[str], names: dict[str, str], limit: int = 10) -> str:
+    """The codes the reader may see (``names``), at most ``limit``, then how many others."""
+    seen = [code for code in codes if code in names]
+    text = ", ".join(seen[:limit]) + (", …" if len(seen) > limit else "")
+    hidden = len(codes) - len(seen)
+    if hidden:
+        other = ngettext("%(n)s task of another establishment",
+                         "%(n)s tasks of other establishments", hidden) % {"n": hidden}
+        text = f"{text} ({other})" if text else other
+    return text
+
+
+def _note_text(note: dict, names: dict[str, str]) -> str:
+    """A plan's note in words; ``names``: the tasks the reader may see (others are counted)."""
     code = note.get("code")
     if code == "assumed_durations":
         return _("No restore duration is measured or declared for %(nodes)s: %(hours)s h assumed "
-                 "for each.") % {"nodes": ", ".join(note.get("nodes", [])),
+                 "for each.") % {"nodes": _named(note.get("nodes", []), names),
                                  "hours": note.get("hours")}
     if code == "undeclared_teams":
         return _("No capacity is declared for the team(s) %(teams)s: one restore at a time "
                  "assumed.") % {"teams": ", ".join(note.get("teams", []))}
+    if code == "streams":
+        return _("Restores at once per backup infrastructure: %(streams)s.") % {
+            "streams": ", ".join(f"{code} {count}"
+                                 for code, count in sorted(note.get("streams", {}).items()))}
     if code == "nothing_lost":
         return _("This scenario loses nothing: there is nothing to restore.")
+    if code == "not_reproducible":
+        return _("The solver was stopped by the time limit before its own work limit: computing "
+                 "the plan again with the same data and seed may give another schedule, as good "
+                 "or better. A longer time limit does not change that; a less busy server does.")
+    if code == "groups_moved":
+        tasks = note.get("tasks", [])
+        return ngettext(
+            "In the priority-groups plan, %(n)s task is moved to a later group than its own, "
+            "because something it needs is in a later group: %(tasks)s.",
+            "In the priority-groups plan, %(n)s tasks are moved to a later group than their "
+            "own, because something they need is in a later group: %(tasks)s.",
+            len(tasks)) % {"n": len(tasks), "tasks": _named(tasks, names)}
+    if code == "groups":  # plans computed before the tasks were kept by code: not named
+        return _("In the priority-groups plan, some tasks are moved to a later group than their "
+                 "own, because something they need is in a later group.")
     return note.get("text", "")
 
 
@@ -289,7 +366,8 @@ def plan_progress(request: HttpRequest, uuid) -> JsonResponse:
     plan = _plan(request, uuid)
     response = JsonResponse({"state": plan.state, "state_label": plan.get_state_display(),
                              "finished": plan.finished, "phase": plan.progress_phase,
-                             "percent": round(plan.progress * 100), "error": plan.error})
+                             "percent": round(plan.progress * 100),
+                         "error": _plan_error(request, plan)})
     response["Cache-Control"] = "no-store"
     return response
 

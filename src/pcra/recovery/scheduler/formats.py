@@ -16,10 +16,11 @@ import codecs
 import difflib
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
-from .model import Problem, ProblemError, Resource, Task, find_cycle
+from .model import MAX_NUMBER, Problem, ProblemError, Resource, Task, find_cycle
 
 
 class FormatError(ProblemError):
@@ -134,6 +135,9 @@ class _PsplibReader:
     def number(self, token: str, line: int, what: str) -> int:
         if not _NUMBER.fullmatch(token):
             raise self.error(line, f"{token!r} is not a whole number >= 0 ({what}).")
+        if len(token.lstrip("0")) > len(str(MAX_NUMBER)) or int(token) > MAX_NUMBER:
+            raise self.error(line, f"{token[:20]}{'…' if len(token) > 20 else ''} is too large "
+                                   f"({what}): at most {MAX_NUMBER}.")
         return int(token)
 
     def read(self) -> Problem:
@@ -457,6 +461,12 @@ def read_json_problem(text: str, *, name: str = "") -> Problem:
     except json.JSONDecodeError as error:
         raise FormatError(f"not valid JSON: {error.msg}.", source=name, line=error.lineno,
                           column=error.colno) from error
+    except RecursionError as error:
+        raise FormatError("not a problem: the JSON is nested too deeply.",
+                          source=name) from error
+    except ValueError as error:  # a number of thousands of digits (Python's limit)
+        raise FormatError(f"not a problem: a number has more than {sys.get_int_max_str_digits()} "
+                          f"digits.", source=name) from error
     return _JsonReader(name).problem(document)
 
 
@@ -521,6 +531,9 @@ class _JsonReader:
             raise self.error(path, f"expected a whole number, found {_shown(value)}.")
         if value < minimum:
             raise self.error(path, f"expected a whole number >= {minimum}, found {value}.")
+        if value > MAX_NUMBER:
+            raise self.error(path, f"expected a whole number <= {MAX_NUMBER}, found "
+                                   f"{str(value)[:20]}{'…' if len(str(value)) > 20 else ''}.")
         return value
 
     def string(self, value: Any, path: str, *, empty: bool = True) -> str:

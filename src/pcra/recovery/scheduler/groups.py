@@ -43,6 +43,13 @@ def effective_groups(problem: Problem) -> dict[str, float]:
     return groups
 
 
+def moved_tasks(problem: Problem) -> list[str]:
+    """The tasks whose effective group is later than their own, in the problem's order."""
+    groups = effective_groups(problem)
+    return [task.id for task in problem.tasks
+            if groups[task.id] != (LAST if task.group is None else task.group)]
+
+
 def schedule_by_groups(problem: Problem) -> Schedule:
     """The priority-groups plan of ``problem`` (validated: ProblemError when invalid), with
     ``method`` "groups" and a note counting the tasks moved to a later group."""
@@ -50,8 +57,7 @@ def schedule_by_groups(problem: Problem) -> Schedule:
     problem.validate()
     indexed = Indexed(problem)
     groups = effective_groups(problem)
-    moved = [task.id for task in problem.tasks
-             if groups[task.id] != (LAST if task.group is None else task.group)]
+    moved = moved_tasks(problem)
     duration, demands = indexed.duration, indexed.demands
     profiles = [ResourceProfile(capacity) for capacity in indexed.capacity]
     starts = [0] * indexed.n

@@ -18,6 +18,13 @@ from dataclasses import dataclass, field
 OPTIMAL = "optimal"
 FEASIBLE = "feasible"
 STATUSES = (OPTIMAL, FEASIBLE)
+#: The largest number a problem may hold (a duration, release, due time, weight, capacity or
+#: demand: 10^9 minutes is about 1,900 years), and the largest horizon (latest release plus
+#: the sum of the durations) and business impact (sum of the weights x horizon), so that every
+#: sum the solvers make stays within CP-SAT's 64-bit integers.
+MAX_NUMBER = 10**9
+MAX_HORIZON = 2**40
+MAX_IMPACT = 2**60
 
 
 class ProblemError(ValueError):
@@ -152,6 +159,26 @@ class Problem:
                 if successor in seen:
                     raise ProblemError(f"{where} lists successor {successor!r} twice.")
                 seen.add(successor)
+        for resource in self.resources:
+            if resource.capacity > MAX_NUMBER:
+                raise ProblemError(f"Resource {resource.id!r} has capacity {resource.capacity}: "
+                                   f"at most {MAX_NUMBER} is expected.")
+        for task in self.tasks:
+            for name in ("duration", "release", "due", "weight"):
+                value = getattr(task, name)
+                if value is not None and value > MAX_NUMBER:
+                    raise ProblemError(f"Task {task.id!r} has {name} {value}: at most "
+                                       f"{MAX_NUMBER} is expected.")
+        horizon = (max((task.release for task in self.tasks), default=0)
+                   + sum(task.duration for task in self.tasks))
+        if horizon > MAX_HORIZON:
+            raise ProblemError(f"The latest release plus the sum of the durations is {horizon}: "
+                               f"at most {MAX_HORIZON} is expected.")
+        impact = sum(task.weight for task in self.tasks if task.due is not None) * horizon
+        if impact > MAX_IMPACT:
+            raise ProblemError(f"The sum of the weights times the horizon is {impact}: at most "
+                               f"{MAX_IMPACT} is expected (smaller weights give the same "
+                               f"plan).")
         self.topological_order()
 
 
@@ -234,6 +261,9 @@ class Schedule:
     ``status``: "optimal" when the solver proved the objective optimal, else "feasible".
     ``lower_bound``: a proven lower bound of the makespan. ``weighted_lateness``: the business
     objective (sum of weight * lateness). ``method``: "cp-sat", "priority-rule" or "groups".
+    ``reproducible``: False when the search was stopped by the wall clock rather than by its
+    deterministic limits, so that the same problem, seed and time limit may give another
+    schedule (on a machine slower or busier than the calibration).
     """
 
     problem: Problem
@@ -243,6 +273,7 @@ class Schedule:
     method: str = ""
     solve_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    reproducible: bool = True
 
     def end(self, task_id: str) -> int:
         return self.starts[task_id] + self.problem.task(task_id).duration
@@ -264,6 +295,7 @@ class Schedule:
             "lower_bound": self.lower_bound,
             "weighted_lateness": self.weighted_lateness,
             "method": self.method,
+            "reproducible": self.reproducible,
             "tasks": [{"id": task_id, "start": self.starts[task_id],
                        "end": self.starts[task_id] + by_id[task_id].duration}
                       for task_id in self.problem.task_ids],

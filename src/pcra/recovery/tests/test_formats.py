@@ -432,3 +432,47 @@ def test_a_missing_file_or_a_directory_gives_an_error_naming_it(tmp_path):
     with pytest.raises(FormatError) as caught:
         read_problem(tmp_path)
     assert str(caught.value) == f"{tmp_path}: cannot read the file: Is a directory."
+
+
+# --- numbers too large for the solvers ----------------------------------------------------------
+
+def _example_with(**task_fields) -> str:
+    document = json.loads(json.dumps(EXAMPLE))
+    document["tasks"][1].update(task_fields)
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize("text, words", [
+    (_example_with(duration=10**10), "tasks[1].duration: expected a whole number <= 1000000000"),
+    (_example_with(weight=10**30), "tasks[1].weight: expected a whole number <= 1000000000"),
+    ('{"resources": [], "tasks": [{"id": "a", "duration": 1' + "0" * 5000 + '}]}',
+     "not a problem: a number has more than 4300 digits"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+])
+def test_numbers_too_large_and_deep_nesting_are_refused_by_name(text, words):
+    with pytest.raises(FormatError) as caught:
+        read_json_problem(text, name="big.json")
+    assert words in str(caught.value) and "big.json" in str(caught.value)
+
+
+def test_a_psplib_number_too_large_names_its_line():
+    text = j301_1()
+    lines = text.splitlines()
+    number = lines.index("REQUESTS/DURATIONS:") + 5  # job 2's line (1-based)
+    fields = lines[number - 1].split()
+    assert fields[:3] == ["2", "1", "8"]
+    fields[2] = "9" * 5000  # a duration of 5,000 digits
+    broken = _replace_line(text, number, "  ".join(fields))
+    with pytest.raises(FormatError) as caught:
+        read_psplib(broken, name="big.sm")
+    assert f"line {number}" in str(caught.value) and "too large" in str(caught.value)
+
+
+def test_a_horizon_or_an_impact_too_large_for_the_solver_is_a_problem_error():
+    long = Problem([Resource("R", 1)], [Task(f"t{i}", 10**9, {"R": 1}) for i in range(1200)])
+    with pytest.raises(ProblemError, match="the sum of the durations is 1200000000000"):
+        long.validate()
+    heavy = Problem([Resource("R", 1)], [Task(f"t{i}", 10**6, {"R": 1}, due=0, weight=10**9)
+                                          for i in range(2000)])
+    with pytest.raises(ProblemError, match="sum of the weights times the horizon"):
+        heavy.validate()

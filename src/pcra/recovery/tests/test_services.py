@@ -123,8 +123,14 @@ def test_scenario_rules_name_each_field(world, hospital):
 
 
 def test_standard_scenarios_are_created_once(world, hospital):
-    made = services.scenario_defaults(top=world.ght_a)
-    assert sorted(s.code for s in made) == ["fournisseur-editeur", "rancongiciel", "site-dc1"]
+    make_node(org=world.et_a1, node_type="component", code="DC-A1", name="Salle A1",
+              component_kind="site")
+    made = {s.code: s for s in services.scenario_defaults(top=world.ght_a)}
+    assert sorted(made) == ["fournisseur-editeur", "rancongiciel", "site-dc-a1", "site-dc1"]
+    # A site of one establishment gives that establishment's scenario (named after its room);
+    # the shared ones are the GHT's.
+    assert made["site-dc-a1"].organization == world.et_a1
+    assert made["site-dc1"].organization is None and made["rancongiciel"].organization is None
     assert services.scenario_defaults(top=world.ght_a) == []
 
 
@@ -156,6 +162,45 @@ def test_a_plan_is_computed_from_the_graph_the_durations_the_bia_and_the_teams(w
     assert violations(problem, {t.code: t.start_minutes for t in tasks.values()}) == []
     assert violations(problem, {t.code: t.groups_start_minutes for t in tasks.values()}) == []
     assert plan.groups_weighted_lateness is not None and plan.groups_makespan_minutes
+
+
+def test_restores_never_exceed_what_their_backup_infrastructure_serves_at_once(world,
+                                                                            hospital):
+    from pcra.backups.models import BackupCopy, BackupInfrastructure, DataAsset
+    from pcra.recovery.views import reason_text
+
+    infra = BackupInfrastructure.objects.create(top=world.ght_a, code="SAUV1", name="Sauvegarde",
+                                                restore_streams=1)
+    other = BackupInfrastructure.objects.create(top=world.ght_a, code="SAUV2", name="Bandes")
+    for code in ("VM-DB", "VM-SIL", "DPI"):
+        asset = DataAsset.objects.create(node=hospital[code])
+        BackupCopy.objects.create(data_asset=asset, name="disque", engine="restic",
+                                  media="disque", infrastructure=infra)
+        # An offline copy elsewhere is preferred only when no restore test says otherwise;
+        # for DPI it is on a tape infrastructure that serves any number of restores.
+        if code == "DPI":
+            BackupCopy.objects.create(data_asset=asset, name="bande", engine="autre",
+                                      media="bande", offline=True, infrastructure=other)
+    services.team_create(top=world.ght_a, name="Système", capacity=3)
+    services.team_create(top=world.ght_a, name="DSI", capacity=3)
+    scenario = services.scenario_create(top=world.ght_a, code="r1", name="R1",
+                                        organization=world.et_a1, kind=ScenarioKind.RANSOMWARE)
+    plan = services.plan_compute(services.plan_request(scenario=scenario, time_limit_seconds=5,
+                                                       enqueue=False))
+    assert plan.state == PlanState.DONE, plan.error
+    tasks = {t.code: t for t in plan.tasks.all()}
+    assert tasks["VM-DB"].stream == tasks["VM-SIL"].stream == "SAUV1"
+    assert tasks["DPI"].stream == "" and tasks["SIL"].stream == ""  # SIL has no copy
+    # The team could run both VMs at once; SAUV1 serves one restore at a time.
+    first, second = sorted((tasks["VM-DB"], tasks["VM-SIL"]), key=lambda t: t.start_minutes)
+    assert first.code == "VM-DB" and second.start_minutes >= first.end_minutes
+    assert second.reason["kind"] == "resource" and second.reason["resource"] == "streams:SAUV1"
+    text = reason_text(second.reason, {"VM-DB": "VM-DB – VM base"})
+    assert text == "every restore SAUV1 serves at once in use until then (VM-DB – VM base)"
+    assert {"code": "streams", "streams": {"SAUV1": 1}} in plan.notes
+    problem = read_json_problem(plan.problem_json)
+    assert violations(problem, {t.code: t.start_minutes for t in tasks.values()}) == []
+    assert violations(problem, {t.code: t.groups_start_minutes for t in tasks.values()}) == []
 
 
 def test_more_people_never_make_a_plan_later(world, hospital):

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from pcra.recovery.scheduler import bounds
+from pcra.recovery.scheduler import cpsat as cpsat_module
+from pcra.recovery.scheduler import solve as solve_module
 from pcra.recovery.scheduler.checker import violations
 from pcra.recovery.scheduler.cpsat import solve_cpsat
 from pcra.recovery.scheduler.formats import read_psplib
@@ -290,21 +293,107 @@ def test_j30_instances_are_solved_to_their_known_optimum(name):
     assert schedule.method in (CP_SAT, PRIORITY_RULE)
 
 
-def test_the_same_seed_gives_the_same_schedule():
-    # j1201_1 is not proven optimal in 2 s: CP-SAT stops on its deterministic limit.
-    problem = psplib("j1201_1")
+def test_the_same_seed_gives_the_same_schedule(monkeypatch):
+    # j3013_7 is not proven optimal in 2 s: CP-SAT (whole model, windows, whole model again)
+    # stops on its deterministic limit, set low enough to come well before the time limit on
+    # a busy machine.
+    monkeypatch.setattr(solve_module, "DETERMINISTIC_PER_SECOND", 0.03)
+    problem = psplib("j3013_7")
     first = solve(problem, time_limit=2, seed=7)
     second = solve(problem, time_limit=2, seed=7)
     assert violations(problem, first.starts) == []
     assert first.status == second.status == FEASIBLE
+    assert first.reproducible and second.reproducible
     assert first.starts == second.starts
+
+
+def test_a_solve_stopped_by_the_clock_says_it_may_not_be_reproducible(monkeypatch):
+    monkeypatch.setattr(solve_module, "DETERMINISTIC_PER_SECOND", 1000.0)  # never reached
+    problem = psplib("j1201_1")
+    schedule = solve(problem, time_limit=0.5)
+    assert violations(problem, schedule.starts) == []
+    assert schedule.status == FEASIBLE and not schedule.reproducible
+    assert schedule.to_dict()["reproducible"] is False
+    assert schedule.solve_seconds < 0.5 + 1.0  # the limit, and some room on a busy machine
+
+
+# --- the windows (large neighbourhood search) -----------------------------------------------------
+
+def test_windows_improve_a_poor_schedule_the_same_way_twice(monkeypatch):
+    monkeypatch.setattr(cpsat_module, "FULL_MODEL_SHARE", 0.01)  # windows do the work
+    problem = psplib("j1201_1")
+    hint = priority_schedule(problem, passes=0)
+    runs = [solve_cpsat(problem, hint=hint, deterministic_time=0.3, seed=5,
+                        lower_bound=bounds.lower_bound(problem)) for _ in range(2)]
+    first = runs[0]
+    assert violations(problem, first.starts) == []
+    assert first.windows > 10 and first.windows_improving > 0
+    assert objective(problem, first.starts) < objective(problem, hint)
+    assert first.starts == runs[1].starts and first.windows == runs[1].windows
+    assert not first.stopped_by_clock
+
+
+def test_windows_bring_the_weighted_lateness_down(monkeypatch):
+    monkeypatch.setattr(cpsat_module, "FULL_MODEL_SHARE", 0.0)  # windows only, or nearly
+    problem = layered(tasks=240, teams=3, seed=4)
+    hint = priority_schedule(problem, passes=0)
+    before = objective(problem, hint)
+    assert before[0] > 0  # the rules' schedule leaves activities late
+    result = solve_cpsat(problem, hint=hint, deterministic_time=0.5, seed=1,
+                         lower_bound=bounds.lower_bound(problem))
+    assert violations(problem, result.starts) == []
+    assert result.windows > 0 and result.windows_improving > 0
+    assert objective(problem, result.starts)[0] < before[0]
+
+
+def test_a_window_keeps_the_tasks_it_fixes_where_they_were(monkeypatch):
+    monkeypatch.setattr(cpsat_module, "FULL_MODEL_SHARE", 0.01)
+    problem = psplib("j1201_1")
+    n = len(problem.tasks)
+    run = cpsat_module._run
+    checked = []
+
+    def checking_run(model, budget, wall, seed, workers, presolve=True):
+        status, solver = run(model, budget, wall, seed, workers, presolve)
+        if not presolve:  # a window: the first n variables are the starts
+            hint = dict(zip(model.proto.solution_hint.vars, model.proto.solution_hint.values,
+                            strict=True))
+            fixed = [k for k in range(n)
+                     if model.proto.variables[k].domain[0] == model.proto.variables[k].domain[1]]
+            assert 0 < len(fixed) < n
+            for k in fixed:
+                assert model.proto.variables[k].domain[0] == hint[k]
+                if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                    assert solver.value(model.get_int_var_from_proto_index(k)) == hint[k]
+            checked.append(len(fixed))
+        return status, solver
+
+    monkeypatch.setattr(cpsat_module, "_run", checking_run)
+    result = solve_cpsat(problem, hint=priority_schedule(problem, passes=0),
+                         deterministic_time=0.1, lower_bound=bounds.lower_bound(problem))
+    assert checked and len(checked) == result.windows
+    assert violations(problem, result.starts) == []
+
+
+def test_nothing_is_searched_beyond_a_schedule_at_its_lower_bound(monkeypatch):
+    # Two chains on one unit: any schedule without idle time meets the work bound (12).
+    monkeypatch.setattr(cpsat_module, "FULL_MODEL_SHARE", 0.0)
+    problem = Problem([Resource("R", 1)], [
+        Task("a", 3, {"R": 1}, ("b",)), Task("b", 3, {"R": 1}),
+        Task("c", 3, {"R": 1}, ("d",)), Task("d", 3, {"R": 1})])
+    hint = {"a": 0, "b": 3, "c": 6, "d": 9}
+    result = solve_cpsat(problem, hint=hint, deterministic_time=5, lower_bound=12)
+    assert result.optimal and result.windows == 0  # the floor is met before any window
+    assert objective(problem, result.starts) == (0, 12)
 
 
 def test_cp_sat_stops_on_its_deterministic_limit_the_same_way_twice():
     problem = psplib("j1201_1")
     hint = priority_schedule(problem, passes=0)
     runs = [solve_cpsat(problem, hint=hint, deterministic_time=0.2, seed=3) for _ in range(2)]
-    assert not runs[0].optimal and runs[0].deterministic_time >= 0.2
+    first = runs[0]
+    assert not first.optimal and not first.stopped_by_clock
+    assert first.deterministic_time + first.windows_overhead >= 0.2 * 0.99
     assert runs[0].starts == runs[1].starts
     assert violations(problem, runs[0].starts) == []
     assert objective(problem, runs[0].starts) <= objective(problem, hint)

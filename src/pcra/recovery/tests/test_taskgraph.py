@@ -6,7 +6,7 @@ import pytest
 
 from pcra.inventory.graph import DependencyGraph, Edge
 from pcra.recovery.scheduler.model import Problem
-from pcra.recovery.taskgraph import NodeFacts, build, impact_weight
+from pcra.recovery.taskgraph import NodeFacts, build, impact_weight, team_and_stream
 
 pytestmark = pytest.mark.no_db
 
@@ -49,6 +49,25 @@ def test_a_lost_server_is_restored_and_what_needs_it_follows():
     assert (tasks["URG"].due, tasks["URG"].weight) == (240, 5)
     assert [r.id for r in built.problem.resources] == ["it"]  # "apps" has nothing to do
     assert built.failed == {"SRV", "DPI", "URG"} and built.lost == {"SRV"}
+
+
+def test_restores_from_a_limited_infrastructure_use_its_streams():
+    nodes = facts(activity("URG"), node("DPI", 2.0, team="apps", stream="SAUV1"),
+                  node("SRV", 1.5, stream="SAUV1"), node("AD", 1.0, stream="SAUV2"),
+                  node("PACS", 1.0, stream="SAUV1", external=True))
+    built = make([("URG", "DPI"), ("URG", "SRV"), ("URG", "AD"), ("URG", "PACS")], nodes,
+                 ["DPI", "SRV", "AD", "PACS"], capacities={"it": 2, "apps": 1},
+                 streams={"SAUV1": 1, "SAUV3": 4})
+    tasks = built.problem.by_id()
+    assert tasks["DPI"].demands == {"apps": 1, "streams:SAUV1": 1}
+    assert tasks["SRV"].demands == {"it": 1, "streams:SAUV1": 1}
+    assert tasks["AD"].demands == {"it": 1}  # SAUV2 serves any number at once
+    assert tasks["PACS"].demands == {}  # brought back from outside: no team, no stream
+    capacity = {r.id: r.capacity for r in built.problem.resources}
+    assert capacity == {"apps": 1, "it": 2, "streams:SAUV1": 1}  # SAUV3: nothing reads it
+    assert built.streams == {"SAUV1": 1} and built.capacities == {"apps": 1, "it": 2}
+    assert team_and_stream(tasks["DPI"].demands) == ("apps", "SAUV1")
+    assert team_and_stream(tasks["AD"].demands) == ("it", "")
 
 
 def test_alternatives_one_working_alternative_is_enough():

@@ -141,6 +141,34 @@ def test_another_establishment_sees_a_ght_wide_plan_without_names(client, world,
     assert client.get(url).status_code == 404
 
 
+def test_the_task_table_is_filtered_and_paged(client, world, ght, monkeypatch):
+    from pcra.recovery import views
+    plan = computed(ght["whole"])
+    url = reverse("recovery:plan_detail", kwargs={"uuid": plan.uuid})
+    client.force_login(world.ght_admin)
+
+    def table(query: str) -> str:
+        page = client.get(url + query).content.decode()
+        return page[page.index('id="tasks"'):]
+
+    everything = table("")
+    assert all(code in everything for code in ("VM-A1", "AD", "DPI-A1", "LAB-A2", "URG-A1"))
+    by_team = table("?team=Système")  # the two restores of the Système team only
+    assert "VM-A1" in by_team and "AD</code>" in by_team and "DPI-A1" not in by_team
+    assert "2 tasks" in by_team
+    searched = table("?q=labo")  # by name, any case
+    assert "LAB-A2" in searched and "VM-A1" not in searched and "1 task" in searched
+    assert "No task matches." in table("?q=nothing-like-this")
+    monkeypatch.setattr(views, "TASKS_PER_PAGE", 1)
+    first = table("?team=Système")
+    assert "1–1 of 2" in first and "?team=Syst%C3%A8me&amp;page=2" in first
+    second = table("?team=Système&page=2")
+    assert "2–2 of 2" in second and ("VM-A1" in first) != ("VM-A1" in second)
+    # Names another establishment may not see are not searchable either.
+    client.force_login(world.outsider)
+    assert "No task matches." in table("?q=urg")
+
+
 def test_pdf_holds_the_plan(client, world, ght, tmp_path):
     plan = computed(ght["mine"])
     client.force_login(world.owner)
@@ -178,3 +206,41 @@ def test_readiness_shows_the_achieved_rto_per_scenario(client, world, ght):
     text = page.content.decode()
     assert "Achieved RTO per scenario" in text and "Ransomware A1" in text
     assert reverse("recovery:plan_detail", kwargs={"uuid": plan.uuid}) in text
+    # A reader of another establishment does not see ET-A1's own scenario on its activities.
+    mat = computed(ght["whole"]).tasks.get(code="MAT-A2")
+    client.force_login(world.outsider)
+    text = client.get(reverse("readiness:activity", kwargs={"uuid": mat.node.uuid})
+                      ).content.decode()
+    assert "Ransomware GHT" in text and "Ransomware A1" not in text
+
+
+def test_notes_and_errors_name_only_what_the_reader_may_see(client, world, ght):
+    make_node(org=world.et_a1, node_type="component", code="SECRET-A1", name="Secret",
+              component_kind="vm")  # lost by the GHT's ransomware, no duration known
+    plan = computed(ght["whole"])
+    assert any(n["code"] == "assumed_durations" and "SECRET-A1" in n["nodes"]
+               for n in plan.notes)
+    url = reverse("recovery:plan_detail", kwargs={"uuid": plan.uuid})
+    client.force_login(world.owner)
+    assert "SECRET-A1" in client.get(url).content.decode()
+    client.force_login(world.outsider)
+    page = client.get(url).content.decode()
+    assert "SECRET-A1" not in page and "1 task of another establishment" in page
+    # A failure's message may name any node: the GHT's readers only see it.
+    RecoveryPlan.objects.filter(pk=plan.pk).update(state=PlanState.FAILED,
+                                                   error="KeyError: 'SECRET-A1'")
+    progress = reverse("recovery:plan_progress", kwargs={"uuid": plan.uuid})
+    page = client.get(url).content.decode()
+    assert "SECRET-A1" not in page and "the GHT&#x27;s administrators can see why" in page
+    assert "SECRET-A1" not in client.get(progress).content.decode()
+    client.force_login(world.ght_admin)
+    assert "KeyError: &#x27;SECRET-A1&#x27;" in client.get(url).content.decode()
+
+
+def test_the_scenario_form_groups_nodes_by_establishment_shared_ones_first(client, world, ght):
+    client.force_login(world.ght_admin)
+    page = client.get(reverse("recovery:scenario_create")
+                      + f"?top={world.ght_a.uuid}").content.decode()
+    assert page.index('<optgroup label="GHT-A') < page.index('<optgroup label="ET-A1')
+    assert page.index("AD – Annuaire") < page.index('<optgroup label="ET-A1')
+    assert "data-filterable" in page

@@ -29,7 +29,10 @@
         group.hidden = !Array.prototype.some.call(group.children, function (o) { return !o.hidden; });
       });
       var current = select.options[select.selectedIndex];
-      if (first && (!current || !current.value || current.hidden)) { select.value = first.value; }
+      // A single choice follows the filter; a multiple one keeps what was chosen, hidden or not.
+      if (!select.multiple && first && (!current || !current.value || current.hidden)) {
+        select.value = first.value;
+      }
     });
   }
 

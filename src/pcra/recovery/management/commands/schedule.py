@@ -28,12 +28,13 @@ class Command(BaseCommand):
         from pcra.recovery.scheduler.checker import violations
         from pcra.recovery.scheduler.formats import read_problem
         from pcra.recovery.scheduler.model import ProblemError
-        from pcra.recovery.scheduler.solve import solve
+        from pcra.recovery.scheduler.solve import MAX_SEED, solve
 
         if not 0 < time_limit <= 3600:
             raise CommandError(_("The time limit is more than 0 and at most 3600 seconds."))
-        if seed < 0:
-            raise CommandError(_("The seed is a whole number, 0 or more."))
+        if not 0 <= seed <= MAX_SEED:
+            raise CommandError(_("The seed is a whole number from 0 to %(max)s.")
+                               % {"max": MAX_SEED})
         try:
             problem = read_problem(file)
             schedule = solve(problem, time_limit=time_limit, seed=seed)
@@ -56,6 +57,9 @@ class Command(BaseCommand):
         if data["weighted_lateness"]:
             self.stdout.write(_("weighted lateness %(value)s") % {
                 "value": data["weighted_lateness"]})
+        if not data["reproducible"]:
+            self.stdout.write(_("stopped by the time limit before the solver's own work limit: "
+                                "another run with the same seed may give another schedule"))
         for task in sorted(data["tasks"], key=lambda t: (t["start"], t["id"])):
             self.stdout.write(f"  {task['id']:>12}  {task['start']:>8} → {task['end']:<8}")
 
