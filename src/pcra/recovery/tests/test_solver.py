@@ -297,7 +297,7 @@ def test_the_same_seed_gives_the_same_schedule(monkeypatch):
     # j3013_7 is not proven optimal in 2 s: CP-SAT (whole model, windows, whole model again)
     # stops on its deterministic limit, set low enough to come well before the time limit on
     # a busy machine.
-    monkeypatch.setattr(solve_module, "DETERMINISTIC_PER_SECOND", 0.03)
+    monkeypatch.setattr(solve_module, "DETERMINISTIC_PER_SECOND", 0.01)
     problem = psplib("j3013_7")
     first = solve(problem, time_limit=2, seed=7)
     second = solve(problem, time_limit=2, seed=7)
