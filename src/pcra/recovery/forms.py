@@ -10,7 +10,8 @@ from pcra.backups.forms import org_label
 from pcra.inventory.models import ComponentKind, Node, NodeType
 from pcra.organizations.models import Organization
 from pcra.recovery.models import RecoveryTeam, ScenarioKind
-from pcra.recovery.services import MAX_SEED, MAX_TIME_LIMIT_SECONDS
+from pcra.recovery.scheduler.model import MAX_SEED
+from pcra.recovery.services import MAX_TIME_LIMIT_SECONDS
 
 
 class ScenarioForm(forms.Form):

@@ -35,14 +35,12 @@ from pcra.recovery.models import (
     ScenarioKind,
     TaskKind,
 )
+from pcra.recovery.scheduler.model import MAX_SEED
 
 #: restore duration assumed for a lost node whose duration is neither measured nor declared
 UNKNOWN_RESTORE_HOURS = 8.0
 #: the team of the nodes that name none
 DEFAULT_TEAM = "DSI"
-#: The largest seed (the solver's, ``scheduler.solve.MAX_SEED``; not imported here so that the
-#: services load without OR-Tools).
-MAX_SEED = 2**31 - 1
 MAX_TIME_LIMIT_SECONDS = 600
 
 TEAM_FIELDS = ("name", "capacity", "description")

@@ -23,6 +23,8 @@ STATUSES = (OPTIMAL, FEASIBLE)
 #: the sum of the durations) and business impact (sum of the weights x horizon), so that every
 #: sum the solvers make stays within CP-SAT's 64-bit integers.
 MAX_NUMBER = 10**9
+#: The largest seed (CP-SAT's seeds are 32-bit).
+MAX_SEED = 2**31 - 1
 MAX_HORIZON = 2**40
 MAX_IMPACT = 2**60
 

@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 from . import bounds, cpsat
 from .heuristic import Indexed, search
-from .model import FEASIBLE, OPTIMAL, Problem, Schedule
+from .model import FEASIBLE, MAX_SEED, OPTIMAL, Problem, Schedule
 
 CP_SAT = "cp-sat"
 PRIORITY_RULE = "priority-rule"
@@ -66,8 +66,6 @@ def deterministic_per_second(tasks: int) -> float:
 #: Share of the time limit CP-SAT may reach on the wall clock: the rest is for building its
 #: model before and justifying its schedule after, so that the answer comes within the limit.
 WALL_SHARE = 0.9
-#: The largest seed (CP-SAT's seeds are 32-bit).
-MAX_SEED = 2**31 - 1
 #: Tasks per second of time limit up to which CP-SAT runs by default.
 CPSAT_TASKS_PER_SECOND = 400
 

@@ -27,8 +27,8 @@ class Command(BaseCommand):
     def handle(self, *args, file, time_limit, seed, json: bool, **options):
         from pcra.recovery.scheduler.checker import violations
         from pcra.recovery.scheduler.formats import read_problem
-        from pcra.recovery.scheduler.model import ProblemError
-        from pcra.recovery.scheduler.solve import MAX_SEED, solve
+        from pcra.recovery.scheduler.model import MAX_SEED, ProblemError
+        from pcra.recovery.scheduler.solve import solve
 
         if not 0 < time_limit <= 3600:
             raise CommandError(_("The time limit is more than 0 and at most 3600 seconds."))
