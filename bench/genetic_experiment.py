@@ -176,6 +176,19 @@ def is_pred(a, b, sptr, sidx):
     return False
 
 @njit(cache=True)
+def evaluate(i, pop, starts, fit, dur, rel, dem, cap, pptr, pidx, sptr, sidx, due, weight, zero,
+             avail, start, tmp, keys, rank):
+    """Decode and justify individual ``i`` in place: its order, its schedule, its objective."""
+    order = pop[i].copy()
+    fbi(order, dur, rel, dem, cap, pptr, pidx, sptr, sidx, zero, avail, start, tmp, keys, rank)
+    late, mk = objective(start, dur, due, weight)
+    pop[i] = order
+    starts[i] = start
+    fit[i, 0] = late
+    fit[i, 1] = mk
+
+
+@njit(cache=True)
 def ga(init, rank, lst, noise, dur, rel, dem, cap, pptr, pidx, sptr, sidx, due, weight, H, schedules, seed, pop_size, pm, restart):
     np.random.seed(seed)
     n = dur.shape[0]
@@ -199,14 +212,9 @@ def ga(init, rank, lst, noise, dur, rel, dem, cap, pptr, pidx, sptr, sidx, due, 
                 pop[i, k] = init[i, k]
         else:  # a random order biased by the latest starts
             random_order(lst, noise, pptr, sptr, sidx, waiting, pop[i])
-        order = pop[i].copy()
-        fbi(order, dur, rel, dem, cap, pptr, pidx, sptr, sidx, zero, avail, start, tmp, keys, rank)
+        evaluate(i, pop, starts, fit, dur, rel, dem, cap, pptr, pidx, sptr, sidx, due, weight, zero,
+                 avail, start, tmp, keys, rank)
         count += 3
-        late, mk = objective(start, dur, due, weight)
-        pop[i] = order
-        starts[i] = start
-        fit[i, 0] = late
-        fit[i, 1] = mk
     child = np.empty(n, np.int64)
     stale = 0
     best_key = fit[0, 0] * (H + 1) + fit[0, 1]
@@ -218,14 +226,9 @@ def ga(init, rank, lst, noise, dur, rel, dem, cap, pptr, pidx, sptr, sidx, due, 
             stale = 0
             for i in range(1, P):
                 random_order(lst, noise, pptr, sptr, sidx, waiting, pop[i])
-                order = pop[i].copy()
-                fbi(order, dur, rel, dem, cap, pptr, pidx, sptr, sidx, zero, avail, start, tmp, keys, rank)
+                evaluate(i, pop, starts, fit, dur, rel, dem, cap, pptr, pidx, sptr, sidx, due, weight, zero,
+                         avail, start, tmp, keys, rank)
                 count += 3
-                late, mk = objective(start, dur, due, weight)
-                pop[i] = order
-                starts[i] = start
-                fit[i, 0] = late
-                fit[i, 1] = mk
         for c in range(P):
             # tournament
             a = np.random.randint(0, P)
