@@ -27,6 +27,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev]'
 	cd src/pcra && ../../$(PCRA) compilemessages -v 0
+	$(VENV)/bin/python -c 'from pcra.recovery.scheduler.genetic import warm; warm()'
 	touch $@
 
 messages: $(VENV)/.installed ## refresh the French catalogue from the sources
