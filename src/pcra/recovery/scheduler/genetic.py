@@ -41,8 +41,9 @@ from numba import njit
 from .bounds import latest_starts
 from .heuristic import Indexed
 
-#: Individuals in the population (measured on j120: 40 to 100 give the same within noise).
-POPULATION = 60
+#: Individuals in the population. Measured on 20 j120 instances, 150,000 schedules each: 60
+#: individuals 31.53 % above the critical path, 120 31.16 %, 200 30.85 %, 300 30.89 %.
+POPULATION = 200
 #: Probability of swapping each pair of neighbours of a child.
 MUTATION = 0.05
 #: Generations without a better schedule after which the population is drawn again.
@@ -78,7 +79,7 @@ def schedule_cost(indexed: Indexed) -> int:
     minutes, within a factor 0.75 to 4, mostly over): a fixed part, a part per task (sorting,
     copying) and a check per time unit and resource used (the time-indexed profile looks at
     every unit)."""
-    return 500 + 6 * indexed.n + sum(
+    return 100 + 6 * indexed.n + sum(
         1 + duration * len(needs)
         for duration, needs in zip(indexed.duration, indexed.demands, strict=True))
 
