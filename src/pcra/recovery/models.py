@@ -188,6 +188,20 @@ class RecoveryPlan(models.Model):
     def finished(self) -> bool:
         return self.state in FINISHED_PLAN_STATES
 
+    @property
+    def method_label(self) -> str:
+        """Who found the schedule, for people (``method`` is the solver's word for it)."""
+        return str(METHOD_LABELS.get(self.method, self.method))
+
+
+#: The solver's ``Schedule.method`` values, for people.
+METHOD_LABELS = {
+    "cp-sat": _("CP-SAT solver"),
+    "genetic": _("genetic algorithm"),
+    "priority-rule": _("priority rules"),
+    "groups": _("hand-made groups"),
+}
+
 
 class PlanTask(models.Model):
     """One node to bring back in a plan (written once, with the plan's results)."""

@@ -111,6 +111,8 @@ def test_plan_requested_from_the_page_is_computed_and_shown(client, world, ght,
     page = client.get(response["Location"]).content.decode()
     assert "<svg" in page and "Gantt chart" in page
     assert "URG-A1" in page and "waits for VM-A1 – VM A1" in page
+    # Who found the schedule, in words (not the solver's token).
+    assert plan.method_label != plan.method and f"{plan.method_label} · " in page
     assert client.get(reverse("recovery:plan_progress",
                               kwargs={"uuid": plan.uuid})).json()["finished"] is True
     runbook = client.get(reverse("recovery:plan_runbook", kwargs={"uuid": plan.uuid}))
