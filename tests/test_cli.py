@@ -157,6 +157,9 @@ def test_plan_recovery_from_a_real_process(fresh):
     assert plan["makespan"] == 180 and plan["weighted_lateness"] == 120 * 4
     human = run(["plan_recovery", "--scenario", "rancongiciel", "--teams", "2"], fresh)
     assert "late by 2 h" in human.stdout and "URG" in human.stdout
+    # Status, method and progress in words, not the solver's tokens.
+    assert "; optimal, " in human.stdout and "priority-rule" not in human.stdout
+    assert "checking the problem…" in human.stderr and "saving…" in human.stderr
     missing = run(["plan_recovery", "--scenario", "nope", "--organization", "ET-PRI"], fresh,
                   check=False)
     assert missing.returncode != 0

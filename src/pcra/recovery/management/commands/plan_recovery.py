@@ -81,10 +81,12 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from None
         interactive = sys.stderr.isatty()
         shown = {"phase": ""}
+        labels = phase_labels()
 
         def progress(phase: str, fraction: float) -> None:
+            phase = labels.get(phase, phase)
             if interactive:
-                sys.stderr.write(f"\r{phase:<12} {fraction * 100:5.1f} %")
+                sys.stderr.write(f"\r{phase:<32} {fraction * 100:5.1f} %")
                 sys.stderr.flush()
             elif phase != shown["phase"]:
                 shown["phase"] = phase
@@ -92,7 +94,7 @@ class Command(BaseCommand):
 
         plan = services.plan_compute(plan, progress=progress)
         if interactive:
-            sys.stderr.write("\r" + " " * 24 + "\r")
+            sys.stderr.write("\r" + " " * 40 + "\r")
         data = services.plan_json(plan)
         if json:
             self.stdout.write(services.dumps(data))
@@ -109,18 +111,34 @@ class Command(BaseCommand):
             _("Recovery plan: %(scenario)s") % {"scenario": plan.scenario_name},
             _("everything back after %(time)s (lower bound %(bound)s; %(status)s, %(method)s)")
             % {"time": minutes_text(plan.makespan_minutes),
-               "bound": minutes_text(plan.lower_bound_minutes), "status": plan.solver_status,
-               "method": plan.method},
+               "bound": minutes_text(plan.lower_bound_minutes),
+               "status": _("optimal") if plan.solver_status == "optimal" else _("best found"),
+               "method": plan.method_label},
             _("business impact %(impact)s; by hand-made priority groups: %(groups)s, everything "
               "back after %(gtime)s") % {
                 "impact": plan.weighted_lateness, "groups": plan.groups_weighted_lateness,
                 "gtime": minutes_text(plan.groups_makespan_minutes)},
             "",
         ]
+        back = _("back after")
         for item in data["activities"]:
             due = minutes_text(item["due"]) if item["due"] is not None else "—"
             late = (_("late by %(time)s") % {"time": minutes_text(item["late"])}
                     if item["late"] else _("on time") if item["due"] is not None else "")
-            lines.append(f"  {item['id']:<24} {_('back after')} {minutes_text(item['back']):>10}"
+            lines.append(f"  {item['id']:<24} {back} {minutes_text(item['back']):>10}"
                          f"   DMIA {due:>8}   {late}")
         return "\n".join(lines)
+
+
+def phase_labels() -> dict[str, str]:
+    """The plan's progress phases (``services.plan_compute`` and ``scheduler.solve``), in words."""
+    return {
+        "solve": _("solving"),
+        "validating": _("checking the problem"),
+        "priority-rules": _("priority rules"),
+        "genetic": _("genetic algorithm"),
+        "cp-sat": _("CP-SAT solver"),
+        "done": _("schedule found"),
+        "compare": _("plan by hand-made groups"),
+        "save": _("saving"),
+    }
