@@ -88,10 +88,12 @@ GENETIC_WORK_PER_SECOND = 80_000_000
 #: Schedules per task at most: enough on PSPLIB j120 (more gave nothing measurable), and no
 #: long search on small problems, which CP-SAT solves quickly anyway.
 GENETIC_SCHEDULES_PER_TASK = 2_000
-#: Below these the genetic algorithm is not run: small problems are CP-SAT's, and a few
-#: generations would not be worth it.
+#: Below these the genetic algorithm is not run: small problems are CP-SAT's, and fewer than
+#: about ten generations after the first population (each schedule decoded about three times)
+#: would not be worth it. A hospital's plan in minutes (the demo's ransomware: 227 tasks over
+#: 60,000 minutes, 62,000 units per schedule) stays with the priority rules and CP-SAT.
 GENETIC_MIN_TASKS = 20
-GENETIC_MIN_SCHEDULES = 2_000
+GENETIC_MIN_SCHEDULES = 20 * genetic.POPULATION * 3
 #: Share of the time limit the genetic algorithm may reach on the wall clock (a guard only).
 GENETIC_WALL_SHARE = 0.6
 
