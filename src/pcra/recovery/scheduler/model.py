@@ -262,7 +262,8 @@ class Schedule:
 
     ``status``: "optimal" when the solver proved the objective optimal, else "feasible".
     ``lower_bound``: a proven lower bound of the makespan. ``weighted_lateness``: the business
-    objective (sum of weight * lateness). ``method``: "cp-sat", "priority-rule" or "groups".
+    objective (sum of weight * lateness). ``method``: "cp-sat", "genetic", "priority-rule" or
+    "groups".
     ``reproducible``: False when the search was stopped by the wall clock rather than by its
     deterministic limits, so that the same problem, seed and time limit may give another
     schedule (on a machine slower or busier than the calibration).

@@ -82,7 +82,7 @@ WALL_SHARE = 0.9
 CPSAT_TASKS_PER_SECOND = 400
 #: Share of the time limit for the genetic algorithm, before CP-SAT / without CP-SAT.
 GENETIC_SHARE = 0.3
-GENETIC_ALONE_SHARE = 0.55
+GENETIC_ALONE_SHARE = 0.45
 #: Work of the genetic algorithm per second (``genetic.schedule_cost`` per schedule).
 GENETIC_WORK_PER_SECOND = 80_000_000
 #: Schedules per task at most: enough on PSPLIB j120 (more gave nothing measurable), and no
@@ -94,8 +94,10 @@ GENETIC_SCHEDULES_PER_TASK = 2_000
 #: 60,000 minutes, 62,000 units per schedule) stays with the priority rules and CP-SAT.
 GENETIC_MIN_TASKS = 20
 GENETIC_MIN_SCHEDULES = 20 * genetic.POPULATION * 3
-#: Share of the time limit the genetic algorithm may reach on the wall clock (a guard only).
+#: Share of the time limit the genetic algorithm may reach on the wall clock (a guard only),
+#: before CP-SAT / without CP-SAT: about twice its planned end.
 GENETIC_WALL_SHARE = 0.6
+GENETIC_ALONE_WALL_SHARE = WALL_SHARE
 
 
 def genetic_schedules(indexed: Indexed, seconds: float) -> int:
@@ -169,10 +171,13 @@ def solve(problem: Problem, *, time_limit: float = 10.0, seed: int = 0,
         report(GENETIC_PHASE, share)
         found = genetic.search(indexed, schedules=schedules, seed=seed,
                                orders=_first_orders(indexed, starts),
-                               deadline=clock + GENETIC_WALL_SHARE * time_limit,
+                               deadline=clock + (GENETIC_WALL_SHARE if with_cpsat
+                                                 else GENETIC_ALONE_WALL_SHARE) * time_limit,
                                target=(lateness_floor, lower_bound))
         if found.stopped_by_clock:
             reproducible = False
+            notes.append(f"The genetic algorithm was stopped by the clock after "
+                         f"{found.schedules} of {schedules} schedules.")
         found_starts, found_value = _left_justified(indexed, found.starts, found.value)
         if found_value < value:
             starts, value, method = found_starts, found_value, GENETIC
@@ -180,9 +185,9 @@ def solve(problem: Problem, *, time_limit: float = 10.0, seed: int = 0,
     if proven(value):
         status = OPTIMAL
     elif not with_cpsat:
+        answer = ("the genetic algorithm's" if method == GENETIC else "the priority rules'")
         notes.append(f"{indexed.n} tasks, more than {limit} for CP-SAT within the time limit: "
-                     f"the {'genetic algorithm' if method == GENETIC else 'priority rules'}'s "
-                     f"schedule is the answer.")
+                     f"{answer} schedule is the answer.")
     else:
         report(CP_SAT_PHASE, share)
         result = cpsat.solve_cpsat(

@@ -96,15 +96,42 @@ def test_a_deadline_stops_the_search_with_a_feasible_schedule():
     assert result.generations == genetic.CHUNK_GENERATIONS
 
 
+def test_solve_says_when_the_clock_cut_the_genetic_phase(monkeypatch):
+    monkeypatch.setattr(solve_module, "GENETIC_WALL_SHARE", 0.0)
+    problem = psplib("j1201_1")
+    schedule = solve(problem, time_limit=2)
+    assert violations(problem, schedule.starts) == []
+    assert not schedule.reproducible
+    assert any(note.startswith("The genetic algorithm was stopped by the clock after ")
+               for note in schedule.notes)
+
+
 def test_a_target_met_stops_the_search():
     result = run(psplib("j301_1"), schedules=10**9, target=(0, 43))
     assert result.value == (0, 43) and not result.stopped_by_clock
 
 
-def test_orders_that_are_not_permutations_are_refused():
+def test_orders_that_are_not_permutations_or_break_precedence_are_refused():
     indexed = Indexed(psplib("j301_1"))
     with pytest.raises(ValueError, match="permutation"):
         genetic.search(indexed, schedules=100, orders=[[0, 0, *range(2, indexed.n)]])
+    problem = Problem([Resource("R", 1)], [Task("a", 2, {"R": 1}, ("b",)), Task("b", 1, {"R": 1}),
+                                           Task("c", 1, {"R": 1})])
+    with pytest.raises(ValueError, match="puts 'b' before its predecessor 'a'"):
+        genetic.search(Indexed(problem), schedules=100, orders=[[1, 0, 2]])
+
+
+def test_long_tasks_without_demands_are_not_scanned_unit_by_unit():
+    # Two waits of 400,000 time units (a supplier's delivery: no team) beside short work: a
+    # schedule is decoded without looking at each of those units, and the cost estimate says so.
+    tasks = [Task(f"t{i}", 3, {"R": 1}, (f"t{i + 1}",) if i < 39 else ()) for i in range(40)]
+    tasks += [Task("wait1", 400_000, {}, ("t10",)), Task("wait2", 400_000)]
+    problem = Problem([Resource("R", 2)], tasks)
+    indexed = Indexed(problem)
+    assert genetic.fits(indexed)
+    assert genetic.schedule_cost(indexed) < 1_000  # the waits count one each
+    result = run(problem, schedules=2_000, population=10)
+    assert result.value == (0, 400_000 + 30 * 3)
 
 
 def test_a_profile_too_large_is_refused_and_solve_keeps_to_the_priority_rules():
