@@ -201,6 +201,17 @@ METHOD_LABELS = {
     "priority-rule": _("priority rules"),
     "groups": _("hand-made groups"),
 }
+#: A plan's progress phases (``services.plan_compute``, then ``scheduler.solve``'s), for people.
+PHASE_LABELS = {
+    "solve": _("solving"),
+    "validating": _("checking the problem"),
+    "priority-rules": METHOD_LABELS["priority-rule"],
+    "genetic": METHOD_LABELS["genetic"],
+    "cp-sat": METHOD_LABELS["cp-sat"],
+    "done": _("schedule found"),
+    "compare": _("plan by hand-made groups"),
+    "save": _("saving"),
+}
 
 
 class PlanTask(models.Model):

@@ -134,6 +134,7 @@ class Indexed:
         self.weight = [task.weight for task in tasks]
         self.weighted = [i for i, task in enumerate(tasks)
                          if task.weight > 0 and task.due is not None]
+        self._rule_ranks: dict[str, list[int]] | None = None
 
     # --- objective -------------------------------------------------------------------------
 
@@ -243,7 +244,13 @@ class Indexed:
     # --- priority rules --------------------------------------------------------------------
 
     def rule_ranks(self) -> dict[str, list[int]]:
-        """Each rule's key as a rank 0..n-1 (ties broken by index)."""
+        """Each rule's key as a rank 0..n-1 (ties broken by index); computed once (the
+        priority rules and the genetic algorithm's first orders both use them; read only)."""
+        if self._rule_ranks is None:
+            self._rule_ranks = self._compute_rule_ranks()
+        return self._rule_ranks
+
+    def _compute_rule_ranks(self) -> dict[str, list[int]]:
         problem, n = self.problem, self.n
         duration, successors = self.duration, self.successors
         early = earliest_starts(problem)

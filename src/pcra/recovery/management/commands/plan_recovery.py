@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from pcra.backups.commandline import organization_from
 from pcra.recovery import services
 from pcra.recovery.display import minutes_text
-from pcra.recovery.models import PlanState, Scenario
+from pcra.recovery.models import PHASE_LABELS, PlanState, Scenario
 
 
 def find_scenario(code: str, organization) -> Scenario:
@@ -81,10 +81,9 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from None
         interactive = sys.stderr.isatty()
         shown = {"phase": ""}
-        labels = phase_labels()
 
         def progress(phase: str, fraction: float) -> None:
-            phase = labels.get(phase, phase)
+            phase = str(PHASE_LABELS.get(phase, phase))
             if interactive:
                 sys.stderr.write(f"\r{phase:<32} {fraction * 100:5.1f} %")
                 sys.stderr.flush()
@@ -128,17 +127,3 @@ class Command(BaseCommand):
             lines.append(f"  {item['id']:<24} {back} {minutes_text(item['back']):>10}"
                          f"   DMIA {due:>8}   {late}")
         return "\n".join(lines)
-
-
-def phase_labels() -> dict[str, str]:
-    """The plan's progress phases (``services.plan_compute`` and ``scheduler.solve``), in words."""
-    return {
-        "solve": _("solving"),
-        "validating": _("checking the problem"),
-        "priority-rules": _("priority rules"),
-        "genetic": _("genetic algorithm"),
-        "cp-sat": _("CP-SAT solver"),
-        "done": _("schedule found"),
-        "compare": _("plan by hand-made groups"),
-        "save": _("saving"),
-    }
