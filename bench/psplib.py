@@ -125,7 +125,7 @@ def main() -> int:
           "mean time (s) | max time (s) | wall (s) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(f"| {args.set} | {len(results)} | {time_limit:g} | "
-          f"{statistics.fmean(dev_best) if dev_best else float('nan'):.2f} | "
+          f"{statistics.fmean(dev_best) if dev_best else float('nan'):.3f} | "
           f"{at_best} ({100.0 * at_best / max(1, len(with_known)):.1f} %) | "
           f"{optimal} ({100.0 * optimal / max(1, len(results)):.1f} %) | "
           f"{statistics.fmean(dev_cp) if dev_cp else float('nan'):.2f} | "
