@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pcra.backups",
     "pcra.restoretests",
     "pcra.recovery",
+    "pcra.plans",
     "pcra.demo",
     "django_tasks",
     "django_tasks_db",
