@@ -8,7 +8,7 @@ PYTEST := $(VENV)/bin/pytest
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Debian packages pcra needs at run time and in tests (see docs/dependencies.md).
 DEB_PACKAGES := python3-venv gettext restic borgbackup bubblewrap chromium fonts-dejavu-core \
-  libpango-1.0-0 libpangoft2-1.0-0 poppler-utils postgresql
+  libpango-1.0-0 libpangoft2-1.0-0 poppler-utils postgresql 7zip
 export PCRA_DATA_DIR ?= $(CURDIR)/var
 PCRA_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/pcra
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("backups/", include("pcra.backups.urls")),
     path("restore-tests/", include("pcra.restoretests.urls")),
     path("recovery/", include("pcra.recovery.urls")),
+    path("plans/", include("pcra.plans.urls")),
     path("api/agent/v1/", include("pcra.restoretests.api_urls")),
     path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),

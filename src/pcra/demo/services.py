@@ -204,6 +204,11 @@ def demo_seed(*, spec: GhtSpec | None = None, backups: bool = False) -> SeedResu
 
     # With the backups, the restore tests have measured durations: the plan is worth showing.
     seed_recovery(top, plan=backups)
+    from pcra.demo.plans import seed_plans
+
+    made = seed_plans(top, nodes=nodes, orgs=orgs, signer=_demo_signer(top, result))
+    for name, count in made.items():
+        result.created[name] += count
     return result
 
 

@@ -55,6 +55,11 @@ NAV = [
     (_("Recovery"), [
         (_("Recovery plan (PRI)"), "recovery:index", "graph", False),
     ]),
+    (_("Continuity plans"), [
+        (_("PCRA and crisis binder"), "plans:index", "audit", False),
+        (_("Reflex sheets"), "plans:sheet_list", "warning", False),
+        (_("Crisis directory"), "plans:contact_list", "user", False),
+    ]),
     (_("Data"), [
         (_("Import / export"), "workbook:import", "workbook", False),
         (_("Audit log"), "audit:list", "audit", True),

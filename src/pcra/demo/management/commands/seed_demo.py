@@ -115,6 +115,23 @@ class Command(BaseCommand):
             self.stdout.write(_("Backups: %(data_assets)d data assets, %(copies)d copies, read "
                                 "from real restic and Borg repositories.") % result.backups)
         self.stdout.write(_bia_text(bia))
+        if scale is None:
+            self._describe_plans(result.ght)
+
+    def _describe_plans(self, ght) -> None:
+        from pcra.plans.models import Contact, ContinuityPlan, PlanStatus, ReflexSheet
+        from pcra.plans.selectors import coverage_of_top
+
+        cover = coverage_of_top(top_id=ght.pk)
+        self.stdout.write(
+            _("Continuity plans: %(plans)d approved, %(sheets)d reflex sheets, %(contacts)d "
+              "contacts in the crisis directory; activity covered for CaRE D2: %(share)s.") % {
+                "plans": ContinuityPlan.objects.filter(top=ght,
+                                                       status=PlanStatus.APPROVED).count(),
+                "sheets": ReflexSheet.objects.filter(top=ght).count(),
+                "contacts": Contact.objects.filter(top=ght).count(),
+                "share": (f"{float(cover.share) * 100:.0f} %" if cover.share is not None
+                          else "?")})
 
     def _describe_single_points_of_failure(self, ght) -> None:
         graph = load_graph(top_id=ght.pk)

@@ -1,0 +1,54 @@
+"""Labels of the plans' stored values (scenarios, phases, activity kinds, organization kinds),
+for templates that render plain content (a plan's snapshot, a binder)."""
+
+from __future__ import annotations
+
+from django import template
+
+from pcra.inventory.models import ActivityKind
+from pcra.organizations.models import OrganizationKind
+from pcra.plans.models import PlanScenario, PlanStatus, StepPhase
+
+register = template.Library()
+
+
+@register.filter
+def scenario_label(value: str) -> str:
+    return str(dict(PlanScenario.choices).get(value, value))
+
+
+@register.filter
+def phase_label(value: str) -> str:
+    return str(dict(StepPhase.choices).get(value, value))
+
+
+@register.filter
+def kind_label(value: str) -> str:
+    return str(dict(ActivityKind.choices).get(value, value))
+
+
+@register.filter
+def org_kind_label(value: str) -> str:
+    return str(dict(OrganizationKind.choices).get(value, value))
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return str(dict(PlanStatus.choices).get(value, value))
+
+
+@register.filter
+def steps_of(steps: list[dict], phase: str) -> list[dict]:
+    return [s for s in steps if s.get("phase") == phase]
+
+
+@register.filter
+def percent(value) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.0f}\u00a0%"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
