@@ -12,33 +12,12 @@ from pcra.core.models import AuditEntry
 from pcra.core.testing import make_node, make_org
 from pcra.plans import selectors, services
 from pcra.plans.models import ContinuityPlan, PlanStatus, StepPhase
+from pcra.plans.tests.factories import approve, ready_plan
 
 pytestmark = pytest.mark.django_db
 
-STEPS = [
-    {"phase": "degraded", "when": "T+15 min", "who": "Cadre de santé",
-     "action": "Sortir le classeur de crise", "where": "Poste de soins", "how": ""},
-    {"phase": "degraded", "when": "T+30 min", "who": "Médecins",
-     "action": "Prescrire sur papier", "where": "", "how": "Ordonnances datées et signées"},
-    {"phase": "return", "when": "Au retour", "who": "Cadre de santé",
-     "action": "Ressaisir les prescriptions", "where": "", "how": ""},
-]
-
-
-def _ready_plan(world, code="urg", kind="soins", org=None, user=None):
-    activity = make_node(org=org or world.et_a1, node_type="activity", code=f"A-{code}",
-                         activity_kind=kind)
-    plan = services.plan_create(
-        top=world.ght_a, organization=org or world.et_a1, code=code, activities=[activity],
-        title=f"PCRA {code}", trigger_criteria="DPI indisponible plus de 15 min",
-        trigger_authority="Chef de service ; à défaut le cadre de garde")
-    services.plan_set_steps(plan=plan, steps=STEPS)
-    return plan
-
-
-def _approve(plan, user):
-    services.plan_submit(plan=plan, user=user)
-    return services.plan_approve(plan=plan, user=user)
+_ready_plan = ready_plan
+_approve = approve
 
 
 def test_workflow_freezes_what_was_approved(world, english):
