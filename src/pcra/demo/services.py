@@ -208,7 +208,8 @@ def demo_seed(*, spec: GhtSpec | None = None, backups: bool = False) -> SeedResu
 
     made = seed_plans(top, nodes=nodes, orgs=orgs, signer=_demo_signer(top, result))
     for name, count in made.items():
-        result.created[name] += count
+        if count:
+            result.created[name] += count
     return result
 
 

@@ -20,6 +20,7 @@ from pcra.accounts.models import Membership
 from pcra.core.audit import verify_chain
 from pcra.core.models import AuditEntry
 from pcra.demo import data
+from pcra.demo import plans as demo_plans
 from pcra.demo.recovery import TEAMS as RECOVERY_TEAMS
 from pcra.demo.tests.helpers import (
     SCALE_ENTRIES,
@@ -38,6 +39,7 @@ from pcra.inventory.models import Dependency, Node
 from pcra.inventory.selectors import load_graph
 from pcra.organizations.finess import is_valid_finess
 from pcra.organizations.models import Organization
+from pcra.plans.defaults import reflex_sheets
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +124,17 @@ def test_demo_graph_is_acyclic_and_audit_chain_holds(demo):
     recovery = Counter({("recovery.recoveryteam", "create"): len(RECOVERY_TEAMS),
                         # ransomware, each site, each supplier
                         ("recovery.scenario", "create"): 1 + kinds["site"] + kinds["fournisseur"]})
-    expected = graph_entries(spec) + SCALE_ENTRIES + bia_entries(spec) + recovery + Counter({
-        ("accounts.user", "create"): 1, ("accounts.membership", "create"): 1})
+    sheets = reflex_sheets("fr")
+    plans = Counter({
+        ("plans.contact", "create"): len(demo_plans.CONTACTS),
+        ("plans.reflexsheet", "create"): len(sheets),
+        ("plans.reflexstep", "create"): sum(len(s["steps"]) for s in sheets),
+        ("plans.continuityplan", "create"): len(demo_plans.PLANS),
+        # each plan's links written at its creation, then submitted, then approved
+        ("plans.continuityplan", "update"): 3 * len(demo_plans.PLANS),
+        ("plans.planstep", "create"): sum(len(p["steps"]) for p in demo_plans.PLANS)})
+    expected = (graph_entries(spec) + SCALE_ENTRIES + bia_entries(spec) + recovery + plans
+                + Counter({("accounts.user", "create"): 1, ("accounts.membership", "create"): 1}))
     assert Counter(AuditEntry.objects.values_list("model", "action")) == expected
     # 31 complete grids, imaging's version 2 (a copy of its 36 levels), a half-filled draft
     assert expected["impact.impactlevel", "create"] == 31 * 36 + 36 + 8

@@ -52,3 +52,34 @@ def percent(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def isodate(value):
+    """A date or date-time kept as ISO text (in a snapshot) back as an object, so that the
+    ``date`` filter writes it the reader's way; anything else unchanged."""
+    import datetime as dt
+
+    if not value or not isinstance(value, str):
+        return value
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if len(value) == 10:
+        return parsed.date()
+    from django.utils import timezone
+
+    return timezone.localtime(parsed) if timezone.is_aware(parsed) else parsed
+
+
+@register.simple_tag(takes_context=True)
+def kit_freshness(context):
+    """The newest offline kit of each organization the user reads, and whether the binder
+    changed since (for the dashboard)."""
+    from pcra.plans.selectors import kit_freshness as freshness
+
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return []
+    return freshness(user=user)

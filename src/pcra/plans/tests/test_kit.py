@@ -64,11 +64,17 @@ def test_kit_files_and_manifest(binder_world, tmp_path):
     assert check.returncode == 1 and "classeur-crise-ET-A1.pdf: FAILED" in check.stdout
 
 
-def test_freshness_follows_the_approved_content(binder_world, tmp_path):
+def test_freshness_follows_the_approved_content(binder_world, tmp_path, client):
     world = binder_world
+    client.force_login(world.member)
+
+    def dashboard_warns() -> bool:
+        return "kit-alert" in client.get("/").content.decode()
+
     documents.write_kit(out_dir=tmp_path, organization=world.et_a1)
     [fresh] = selectors.kit_freshness(user=world.member)
     assert (fresh.organization, fresh.changed) == (world.et_a1, False)
+    assert not dashboard_warns()
     assert selectors.kit_freshness(user=world.outsider) == []
     plan = selectors.approved_versions(selectors.plans_visible_to(user=world.owner)).get()
     draft = services.plan_new_version(plan=plan)
@@ -76,6 +82,7 @@ def test_freshness_follows_the_approved_content(binder_world, tmp_path):
     services.plan_update(plan=draft, title="PCRA des urgences (révisé)")
     approve(draft, world.ght_admin)
     assert selectors.kit_freshness(user=world.member)[0].changed
+    assert dashboard_warns()
     documents.write_kit(out_dir=tmp_path, organization=world.et_a1)
     assert not selectors.kit_freshness(user=world.member)[0].changed
 
