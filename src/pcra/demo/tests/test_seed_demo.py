@@ -289,3 +289,22 @@ def test_demo_has_one_campaign_per_legal_entity_one_past_due(demo):
                    days(90))}
     assert [c for c, (_name, _start, due) in campaigns.items() if due < days(0)] == ["CH-LRM"]
 
+
+
+def test_demo_ships_the_three_mandatory_plans_approved(demo):
+    from pcra.plans.models import ContinuityPlan, PlanStatus, ReflexSheet
+    from pcra.plans.selectors import binder, coverage_of_top
+
+    ght, _ = demo
+    approved = ContinuityPlan.objects.filter(top=ght, status=PlanStatus.APPROVED)
+    assert sorted(approved.values_list("code", flat=True)) == [
+        "pcra-facturation", "pcra-laboratoire", "pcra-urgences"]
+    cover = coverage_of_top(top_id=ght.pk)
+    assert cover.missing_categories == []
+    assert {row.entity.code for row in cover.entities if row.covered} == {"CH-MCS-PAS",
+                                                                          "CH-LRM-ET"}
+    assert cover.meets_rule and round(float(cover.share), 3) == round(800 / 1095, 3)
+    whole = binder(organization=ght)
+    assert len(whole.plans) == 3 and len(whole.reflex_sheets) == ReflexSheet.objects.count() == 5
+    assert [c["crisis_role"] for c in whole.contacts][:2] == ["Directrice de crise",
+                                                              "Directeur de crise suppléant"]
