@@ -91,7 +91,7 @@ def data(world):
                                starts_on=dt.date(2026, 1, 1), due_on=dt.date(2026, 6, 30))
     private = {"node": [urg, app, srv, sup], "dependency": edges, "organization": [w.et_a1],
                "bia": [bia], "campaign": [campaign], **_backups(w, app, srv, lab),
-               **_recovery(w)}
+               **_recovery(w), **_plans(w, urg, mat)}
     audit_ids = list(AuditEntry.objects.filter(organization_id=w.et_a1.pk)
                      .values_list("id", flat=True))
     return w, private, audit_ids
@@ -186,6 +186,32 @@ def _recovery(w):
     return {"recovery_scenario": [scenario], "recovery_plan": [plan], "recovery_team": [team]}
 
 
+def _plans(w, urg, mat):
+    """ET-A1's continuity plan (approved, and its next draft), reflex sheet and contact;
+    ET-A2's plan and contact, which ET-A1's users must never see."""
+    from pcra.plans import services as plans
+
+    caller = plans.contact_create(top=w.ght_a, organization=w.et_a1, name=f"Cadre {SECRET}",
+                                  mobile="06 39 98 00 01", crisis_role="Coordination")
+    plan = plans.plan_create(top=w.ght_a, organization=w.et_a1, code=f"pcra-{SECRET}".lower(),
+                             activities=[urg], title=f"PCRA {SECRET}", contacts=[caller],
+                             trigger_criteria="DPI", trigger_authority="Chef",
+                             return_to_normal="Ressaisie")
+    plans.plan_set_steps(plan=plan, steps=[{"phase": "degraded", "who": "IDE",
+                                            "action": f"Papier {SECRET}"}])
+    plans.plan_submit(plan=plan, user=w.owner)
+    plans.plan_approve(plan=plan, user=w.ght_admin)
+    draft = plans.plan_new_version(plan=plan)
+    sheet = plans.reflex_sheet_create(top=w.ght_a, organization=w.et_a1,
+                                      code=f"fiche-{SECRET}".lower(), title=f"Fiche {SECRET}",
+                                      steps=[{"action": f"Agir {SECRET}"}])
+    other = plans.contact_create(top=w.ght_a, organization=w.et_a2, name=f"Cadre {SECRET2}",
+                                 phone="01 99 00 00 02")
+    plans.plan_create(top=w.ght_a, organization=w.et_a2, code="pcra-a2", activities=[mat],
+                      title=f"PCRA {SECRET2}", contacts=[other])
+    return {"continuity_plan": [plan, draft], "reflex_sheet": [sheet], "contact": [caller]}
+
+
 def _urls_for(name, params, private, audit_ids):
     """Every concrete URL of a route filled with ET-A1's private objects."""
     if not params:
@@ -195,6 +221,11 @@ def _urls_for(name, params, private, audit_ids):
         return [reverse(name, kwargs={"uuid": o.uuid}) for o in objs]
     if params == ["pk"]:
         return [reverse(name, kwargs={"pk": i}) for i in audit_ids]
+    if params == ["uuid", "action"]:  # a plan's workflow actions
+        from pcra.plans.views import ACTIONS
+
+        return [reverse(name, kwargs={"uuid": o.uuid, "action": action})
+                for o in private["continuity_plan"] for action in ACTIONS]
     if params == ["run_id"]:  # the agent API: token only
         return [reverse(name, kwargs={"run_id": str(run.uuid)})
                 for run in private["restore_test_run"]]

@@ -209,5 +209,10 @@ def organization_delete(*, organization: Organization, access: Access | None = N
     ):
         raise ValidationError(_("%(code)s still owns activities, applications or components.")
                               % {"code": organization.code})
+    from pcra.plans.guards import organization_delete_refusal
+
+    refusal = organization_delete_refusal(organization)
+    if refusal:
+        raise ValidationError(refusal)
     organization.memberships.all().delete()
     organization.delete()

@@ -6,3 +6,9 @@ class PlansConfig(AppConfig):
     name = "pcra.plans"
     label = "plans"
     verbose_name = _("Continuity plans")
+
+    def ready(self) -> None:
+        from pcra.inventory.services import register_delete_guard
+        from pcra.plans.guards import activity_delete_guard
+
+        register_delete_guard(activity_delete_guard)

@@ -6,9 +6,9 @@ self-contained HTML file (styles and a small search script inside, no request to
 no server: it opens from a USB stick in any browser), the binder's PDF, and a ``MANIFEST`` of
 SHA-256 checksums (``sha256sum -c MANIFEST`` checks it). With a passphrase, those files go into
 one encrypted 7z archive instead (``7zz``: AES-256, file names encrypted too), and only the
-archive and its own checksum are written. The kit is written to a temporary folder beside its
-destination, then moved into place: a failure (a full disk, a refused passphrase) leaves
-nothing behind and records nothing.
+archive and its own checksum are written (the clear files are built in a private temporary
+folder of this machine, never on the destination). The kit is moved into place at the end: a
+failure (a full disk, a refused passphrase) leaves nothing behind and records nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from pcra.plans.models import PlanScenario, StepPhase
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: The archiver for encrypted kits (Debian's ``7zip`` package).
 SEVEN_ZIP = "7zz"
+#: Seconds 7-Zip may take to write, then to test, the archive.
+SEVEN_ZIP_TIMEOUT = 600
 #: Shortest passphrase accepted for an encrypted kit.
 MIN_PASSPHRASE = 12
 
@@ -43,6 +45,11 @@ class KitError(Exception):
 
 
 # --- DOCX -------------------------------------------------------------------------------------
+
+
+def _t(value) -> str:
+    """Text a DOCX can hold (no control characters)."""
+    return services.clean_text(str(value or ""))
 
 
 def plan_docx_bytes(content: dict, *, status: str) -> bytes:
@@ -57,10 +64,10 @@ def plan_docx_bytes(content: dict, *, status: str) -> bytes:
     style = doc.styles["Normal"]
     style.font.name = "DejaVu Sans"
     style.font.size = Pt(10)
-    doc.core_properties.title = content["title"]
+    doc.core_properties.title = _t(content["title"])
     doc.core_properties.subject = _("Continuity plan (PCRA)")
     doc.core_properties.keywords = f"pcra {content['code']} v{content['version']}"
-    doc.add_heading(content["title"], level=0)
+    doc.add_heading(_t(content["title"]), level=0)
     scenarios = dict(PlanScenario.choices)
     identity = [
         (_("Code"), content["code"]),
@@ -82,8 +89,8 @@ def plan_docx_bytes(content: dict, *, status: str) -> bytes:
     table.style = "Table Grid"
     for label, value in identity:
         row = table.add_row().cells
-        row[0].text = str(label)
-        row[1].text = value or ""
+        row[0].text = _t(label)
+        row[1].text = _t(value)
     parts = [
         (_("Triggering criteria"), content["trigger_criteria"], None),
         (_("Who triggers and decides"), content["trigger_authority"], None),
@@ -94,7 +101,7 @@ def plan_docx_bytes(content: dict, *, status: str) -> bytes:
     ]
     for heading, text, phase in parts:
         doc.add_heading(str(heading), level=1)
-        for paragraph in (text or "").splitlines():
+        for paragraph in _t(text).splitlines():
             if paragraph.strip():
                 doc.add_paragraph(paragraph)
         if phase is not None:
@@ -112,18 +119,19 @@ def plan_docx_bytes(content: dict, *, status: str) -> bytes:
             cell.text = str(label)
         for c in content["contacts"]:
             row = grid.add_row().cells
-            row[0].text = c["name"]
-            row[1].text = " – ".join(x for x in (c["function"], c["crisis_role"]) if x)
-            row[2].text = "\n".join(x for x in (c["phone"], c["mobile"], c["backup_phone"]) if x)
-            row[3].text = "\n".join(x for x in (c["email"], c["backup_email"]) if x)
+            row[0].text = _t(c["name"])
+            row[1].text = _t(" – ".join(x for x in (c["function"], c["crisis_role"]) if x))
+            row[2].text = _t("\n".join(x for x in (c["phone"], c["mobile"], c["backup_phone"])
+                                       if x))
+            row[3].text = _t("\n".join(x for x in (c["email"], c["backup_email"]) if x))
     else:
         doc.add_paragraph(_("None yet."))
     if content.get("change_summary"):
         doc.add_heading(_("Changes in this version"), level=1)
-        doc.add_paragraph(content["change_summary"])
+        doc.add_paragraph(_t(content["change_summary"]))
     footer = doc.sections[0].footer.paragraphs[0]
-    footer.text = (f"PCRA {content['code']} – v{content['version']} – {status_label(status)} – "
-                   f"pcra {pcra.__version__}")
+    footer.text = _t(f"PCRA {content['code']} – v{content['version']} – "
+                     f"{status_label(status)} – pcra {pcra.__version__}")
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
@@ -139,15 +147,38 @@ def _steps_table(doc, steps: list[dict]) -> None:
         row = grid.add_row().cells
         for cell, value in zip(row, (str(number), step["when"], step["who"], step["action"],
                                      step["where"], step["how"]), strict=True):
-            cell.text = value or ""
+            cell.text = _t(value)
 
 
 # --- PDF and HTML -----------------------------------------------------------------------------
 
 
+def css_string(text: str) -> str:
+    """``text`` as the inside of a CSS string in a <style> element: backslash, quotes, line
+    breaks and ``<`` escaped the CSS way (HTML escaping does not apply there)."""
+    out = []
+    for char in str(text):
+        if char in '\\"\'<>&' or ord(char) < 32:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def _context(binder: selectors.Binder) -> dict:
-    return {"binder": binder, "printed_at": timezone.localtime(),
+    from django.utils.formats import date_format
+    from django.utils.safestring import mark_safe
+
+    printed_at = timezone.localtime()
+    title = _("Crisis binder %(code)s") % {"code": binder.organization["code"]}
+    footer = _("Version %(version)s · printed on %(date)s") % {
+        "version": binder.content_hash[:12],
+        "date": date_format(printed_at, "SHORT_DATETIME_FORMAT")}
+    return {"binder": binder, "printed_at": printed_at,
             "pcra_version": pcra.__version__,
+            # Safe: escaped for CSS strings above (no quote, backslash or "<" left).
+            "page_title_css": mark_safe(css_string(title)),
+            "page_footer_css": mark_safe(css_string(footer)),
             "cell": [c for c in binder.contacts if c["crisis_role"]],
             "tree": _tree(binder.contacts)}
 
@@ -161,14 +192,18 @@ def _tree(contacts: list[dict]) -> list[tuple[int, dict]]:
     out: list[tuple[int, dict]] = []
     stack = [(0, c) for c in reversed(children.get(None, []))]
     seen: set[int] = set()
-    while stack:
-        depth, c = stack.pop()
-        if c["id"] in seen:
-            continue
-        seen.add(c["id"])
-        out.append((depth, c))
-        stack.extend((depth + 1, k) for k in reversed(children.get(c["id"], [])))
-    return out
+    while True:
+        while stack:
+            depth, c = stack.pop()
+            if c["id"] in seen:
+                continue
+            seen.add(c["id"])
+            out.append((depth, c))
+            stack.extend((depth + 1, k) for k in reversed(children.get(c["id"], [])))
+        missed = [c for c in contacts if c["id"] not in seen]  # a cycle: never left out
+        if not missed:
+            return out
+        stack = [(0, missed[0])]
 
 
 def binder_pdf_bytes(binder: selectors.Binder) -> bytes:
@@ -219,21 +254,42 @@ def read_passphrase(path: Path) -> str:
     return passphrase
 
 
+def _free_name(out_dir: Path, name: str, suffix: str = "") -> str:
+    """``name`` (with ``suffix``), or ``name-2``, ``name-3``… when it is taken in out_dir."""
+    candidate, number = name, 1
+    while (out_dir / f"{candidate}{suffix}").exists() or (
+            suffix and (out_dir / f"{candidate}{suffix}.sha256").exists()):
+        number += 1
+        candidate = f"{name}-{number}"
+    return candidate
+
+
 def write_kit(*, out_dir: Path, organization: Organization, passphrase: str | None = None,
               user=None, now=None) -> KitResult:
-    """Write the offline kit of ``organization`` into ``out_dir`` and record it."""
+    """Write the offline kit of ``organization`` into ``out_dir`` and record it.
+
+    Without a passphrase the files are built in a temporary folder inside ``out_dir`` and moved
+    into place at the end. With one, the clear files never touch ``out_dir`` (a USB stick keeps
+    deleted files): they are built in a private temporary folder of this machine (mode 700),
+    and only the encrypted archive and its checksum are copied to ``out_dir``."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise KitError(_("%(path)s is not a folder.") % {"path": out_dir})
     now = timezone.localtime(now)
     binder = selectors.binder(organization=organization)
-    name = f"pcra-kit-{organization.code}-{now:%Y%m%d-%H%M%S}"
     stem = f"classeur-crise-{organization.code}"
+    base = f"pcra-kit-{organization.code}-{now:%Y%m%d-%H%M%S}"
     try:
-        work = Path(tempfile.mkdtemp(prefix=".pcra-kit-", dir=out_dir))
+        if passphrase is None:
+            name = _free_name(out_dir, base)
+            work = Path(tempfile.mkdtemp(prefix=".pcra-kit-", dir=out_dir))
+        else:
+            name = _free_name(out_dir, base, ".7z")
+            work = Path(tempfile.mkdtemp(prefix="pcra-kit-"))  # private (0700), off out_dir
     except OSError as exc:
         raise KitError(_("Cannot write in %(path)s: %(error)s")
                        % {"path": out_dir, "error": exc.strerror or exc}) from exc
+    written: list[Path] = []
     try:
         folder = work / name
         folder.mkdir()
@@ -245,19 +301,33 @@ def write_kit(*, out_dir: Path, organization: Organization, passphrase: str | No
         if passphrase is None:
             target = out_dir / name
             folder.rename(target)
+            written.append(target)
         else:
             archive = work / f"{name}.7z"
             _encrypt(folder, archive, passphrase)
-            target = out_dir / archive.name
             digest = sha256_file(archive)
-            (work / f"{archive.name}.sha256").write_text(f"{digest}  {archive.name}\n",
-                                                        encoding="utf-8")
-            archive.rename(target)
-            (work / f"{archive.name}.sha256").rename(out_dir / f"{archive.name}.sha256")
+            target = out_dir / archive.name
+            checksum = out_dir / f"{archive.name}.sha256"
+            partial = out_dir / f".{archive.name}.part"
+            written.append(partial)
+            shutil.copyfile(archive, partial)
+            with partial.open("rb+") as stream:
+                os.fsync(stream.fileno())
+            if sha256_file(partial) != digest:
+                raise KitError(_("The copy of the kit in %(path)s differs from the archive: "
+                                 "the medium may be faulty.") % {"path": out_dir})
+            written.append(checksum)
+            checksum.write_text(f"{digest}  {archive.name}\n", encoding="utf-8")
+            partial.rename(target)
+            written.append(target)
             files = {archive.name: digest}
     except OSError as exc:
+        _remove(written)
         raise KitError(_("Cannot write the kit in %(path)s: %(error)s")
                        % {"path": out_dir, "error": exc.strerror or exc}) from exc
+    except BaseException:
+        _remove(written)
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     services.kit_record(organization=organization, content_hash=binder.content_hash,
@@ -265,6 +335,14 @@ def write_kit(*, out_dir: Path, organization: Organization, passphrase: str | No
                         user=user)
     return KitResult(path=target, files=files, content_hash=binder.content_hash,
                      encrypted=passphrase is not None)
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _encrypt(folder: Path, archive: Path, passphrase: str) -> None:
@@ -279,8 +357,12 @@ def _encrypt(folder: Path, archive: Path, passphrase: str) -> None:
                str(archive), folder.name], folder.parent),
              ([SEVEN_ZIP, "t", "-bso0", "-bsp0", "--", str(archive)], folder.parent)]
     for command, cwd in steps:
-        done = subprocess.run(command, input=secret, cwd=cwd, env=env, capture_output=True,
-                              timeout=600, check=False)
+        try:
+            done = subprocess.run(command, input=secret, cwd=cwd, env=env, capture_output=True,
+                                  timeout=SEVEN_ZIP_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise KitError(_("7-Zip did not finish the encrypted kit within %(n)d s.")
+                           % {"n": SEVEN_ZIP_TIMEOUT}) from exc
         if done.returncode != 0:
             detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip()
             raise KitError(_("7-Zip could not write the encrypted kit (%(tool)s %(verb)s, exit "

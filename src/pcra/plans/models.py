@@ -139,6 +139,14 @@ class ContinuityPlan(_Owned):
                                     name="continuity_plan_unique_version"),
             models.CheckConstraint(condition=models.Q(version__gte=1),
                                    name="continuity_plan_version_positive"),
+            # One version in the works and one approved version per plan at a time (two
+            # "new version" clicks at once cannot make two drafts).
+            models.UniqueConstraint(fields=["top", "code"],
+                                    condition=models.Q(status__in=["draft", "review"]),
+                                    name="continuity_plan_one_open_version"),
+            models.UniqueConstraint(fields=["top", "code"],
+                                    condition=models.Q(status="approved"),
+                                    name="continuity_plan_one_approved_version"),
             models.CheckConstraint(
                 condition=~models.Q(status__in=["approved", "superseded"])
                 | (models.Q(approved_at__isnull=False) & ~models.Q(content_hash="")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from pcra.accounts.access import access_for
 from pcra.organizations.models import Organization
@@ -22,6 +22,7 @@ from pcra.plans.models import (
     KitExport,
     PlanStatus,
     ReflexSheet,
+    ReflexStep,
 )
 from pcra.plans.services import contact_data, content_hash
 
@@ -34,7 +35,25 @@ def _scoped(qs: QuerySet, user) -> QuerySet:
                      | Q(organization__isnull=True, top_id__in=access.top_ids))
 
 
+def _with_ancestors(ids: set[int]) -> set[int]:
+    """``ids`` and every organization above them (one query)."""
+    if not ids:
+        return set()
+    parents = dict(Organization.objects.filter(
+        Q(root_id__in=Organization.objects.filter(pk__in=ids).values("root_id"))
+        | Q(pk__in=ids)).values_list("pk", "parent_id"))
+    out = set()
+    for org in ids:
+        while org is not None and org not in out:
+            out.add(org)
+            org = parents.get(org)
+    return out
+
+
 def plans_visible_to(*, user) -> QuerySet[ContinuityPlan]:
+    """Plans owned by an organization the user reads (the GHT's to its readers), and plans
+    that apply to one of the user's organizations or to an organization above it (a plan of
+    the legal entity applies to its establishments: it is in their binder)."""
     access = access_for(user)
     qs = ContinuityPlan.objects.select_related("top", "organization")
     if access.is_superuser:
@@ -42,13 +61,14 @@ def plans_visible_to(*, user) -> QuerySet[ContinuityPlan]:
     visible = ContinuityPlan.objects.filter(
         Q(organization_id__in=access.organization_ids)
         | Q(organization__isnull=True, top_id__in=access.top_ids)
-        | Q(establishments__in=access.organization_ids)).values("pk")
+        | Q(establishments__in=_with_ancestors(set(access.organization_ids)))).values("pk")
     return qs.filter(pk__in=visible)
 
 
 def current_versions(qs: QuerySet[ContinuityPlan]) -> QuerySet[ContinuityPlan]:
-    """The newest version of each plan in ``qs``."""
-    newest = (ContinuityPlan.objects.filter(top_id=OuterRef("top_id"), code=OuterRef("code"))
+    """The newest version of each plan among those of ``qs``."""
+    newest = (qs.model.objects.filter(pk__in=qs.values("pk"), top_id=OuterRef("top_id"),
+                                      code=OuterRef("code"))
               .order_by("-version").values("version")[:1])
     return qs.filter(version=Subquery(newest))
 
@@ -76,8 +96,9 @@ def can_approve(user, plan: ContinuityPlan) -> bool:
     return access_for(user).role_on(plan.organization_id, top_id=plan.top_id) == Role.ADMIN
 
 
-def plan_versions(plan: ContinuityPlan) -> list[ContinuityPlan]:
-    return list(ContinuityPlan.objects.filter(top_id=plan.top_id, code=plan.code)
+def plan_versions(plan: ContinuityPlan, *, user) -> list[ContinuityPlan]:
+    """The versions of the plan the user may see, newest first."""
+    return list(plans_visible_to(user=user).filter(top_id=plan.top_id, code=plan.code)
                 .select_related("approved_by", "submitted_by").order_by("-version"))
 
 
@@ -89,15 +110,18 @@ def coverage_of_top(*, top_id: int) -> coverage.Coverage:
     whole GHT; pages show it to the GHT's readers)."""
     orgs = [coverage.Entity(o.pk, o.code, o.name, o.activity_weight, o.parent_id)
             for o in Organization.objects.filter(Q(pk=top_id) | Q(root_id=top_id))]
+    by_code = {o.code: o.id for o in orgs}
     plans = []
-    for plan in (ContinuityPlan.objects.filter(top_id=top_id, status=PlanStatus.APPROVED)
-                 .prefetch_related("activities", "establishments")):
-        ids = frozenset(o.pk for o in plan.establishments.all())
+    # As approved (the snapshot): editing or deleting a node later does not move coverage.
+    for plan in ContinuityPlan.objects.filter(top_id=top_id, status=PlanStatus.APPROVED):
+        content = plan.snapshot or {}
+        ids = frozenset(by_code[o["code"]] for o in content.get("establishments", [])
+                        if o["code"] in by_code)
         if not ids:
             ids = frozenset({plan.organization_id or top_id})
         plans.append(coverage.ApprovedPlan(
-            plan.code, plan.title, frozenset(a.activity_kind for a in plan.activities.all()),
-            ids))
+            plan.code, plan.title,
+            frozenset(a["kind"] for a in content.get("activities", [])), ids))
     return coverage.compute(orgs, plans)
 
 
@@ -143,22 +167,23 @@ def binder(*, organization: Organization, user=None) -> Binder:
             Q(establishments__in=related) | Q(organization_id__in=below),
             top_id=top_id, status=PlanStatus.APPROVED).distinct()
     plans = [dict(p.snapshot, content_hash=p.content_hash, uuid=str(p.uuid))
-             for p in applies.order_by("code")]
+             for p in applies.order_by("code", "pk")]
     owned = Q(organization__isnull=True) | Q(organization_id__in=related)
     sheets = [{"code": s.code, "title": s.title, "situation": s.situation,
                "organization": s.organization.code if s.organization else "",
                "steps": [{"when": st.when, "who": st.who, "action": st.action}
-                         for st in s.steps.order_by("position", "pk")]}
+                         for st in s.steps.all()]}
               for s in ReflexSheet.objects.filter(owned, top_id=top_id)
-              .select_related("organization").prefetch_related("steps")
-              .order_by("position", "title")]
+              .select_related("organization")
+              .prefetch_related(Prefetch("steps", ReflexStep.objects.order_by("position", "pk")))
+              .order_by("position", "title", "pk")]
     contact_rows = list(Contact.objects.filter(owned, top_id=top_id)
                         .select_related("organization", "alerted_by")
-                        .order_by("position", "name"))
+                        .order_by("position", "name", "pk"))
     contacts = [dict(contact_data(c), id=c.pk, alerted_by=c.alerted_by_id,
                      organization=c.organization.code if c.organization else "")
                 for c in contact_rows]
-    recovery = _recovery(top_id, related | below, user)
+    recovery = _recovery(top_id, related, user)
     result = Binder(organization={"code": organization.code, "name": organization.name,
                                   "kind": organization.kind, "finess": organization.finess},
                     plans=plans, reflex_sheets=sheets, contacts=contacts, recovery=recovery)
@@ -185,9 +210,13 @@ def _recovery(top_id: int, related: set[int], user) -> list[dict]:
         tasks = list(plan.tasks.order_by("start_minutes", "code"))
 
         def visible(task) -> bool:
-            if access is None:
-                return True
-            return access.can_read(task.organization_id, top_id=top_id)
+            # Named when it belongs to the binder's organizations (or is shared by the GHT),
+            # and, for a reader, when that reader may see it: a kit handed to one
+            # establishment does not name another's systems.
+            in_scope = (task.organization_id in related
+                        or (task.organization_id is None and task.shared))
+            return in_scope and (access is None
+                                 or access.can_read(task.organization_id, top_id=top_id))
 
         names = {t.code: f"{t.code} – {t.name}" for t in tasks if visible(t)}
         activities = [{"name": names[t.code], "back": minutes_text(t.end_minutes),

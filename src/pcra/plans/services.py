@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +49,16 @@ CONTACT_FIELDS = ("organization", "name", "function", "crisis_role", "phone", "m
                   "backup_phone", "email", "backup_email", "alerted_by", "position", "notes")
 SHEET_FIELDS = ("organization", "code", "title", "situation", "position")
 REFLEX_STEP_FIELDS = ("when", "who", "action")
+
+
+#: Characters XML 1.0 (hence DOCX) cannot hold: C0 controls except tab, line feed and
+#: carriage return. Word's manual line break (vertical tab) becomes a line feed.
+_CONTROL = {code: None for code in range(32) if code not in (9, 10, 13)} | {11: "\n"}
+
+
+def clean_text(value: str) -> str:
+    """``value`` without the control characters documents cannot hold, trimmed."""
+    return (value or "").translate(_CONTROL).strip()
 
 
 def content_hash(data) -> str:
@@ -113,7 +123,9 @@ def _check_plan(plan: ContinuityPlan, activities: Sequence[Node] | None,
                 establishments: Sequence[Organization] | None,
                 contacts: Sequence[Contact] | None) -> None:
     errors: dict[str, list[str]] = {}
-    plan.title = (plan.title or "").strip()
+    for name in ("title", "manager", "trigger_criteria", "trigger_authority", "resources",
+                 "communication", "return_to_normal", "change_summary"):
+        setattr(plan, name, clean_text(getattr(plan, name)))
     if not plan.title:
         errors["title"] = [_("Give the plan a title.")]
     scenarios = list(dict.fromkeys(plan.scenarios or []))
@@ -200,7 +212,12 @@ def plan_create(*, top: Organization, organization: Organization | None, code: s
         errors.update(exc.error_dict)
     if errors:
         raise ValidationError(errors)
-    plan.save()
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError as exc:  # the same code created at the same moment
+        raise ValidationError({"code": [_("This GHT already has a plan %(code)s.")
+                                        % {"code": code}]}) from exc
     _set_relations(plan, activities, establishments or _default_establishments(activities),
                    contacts)
     return plan
@@ -242,7 +259,7 @@ def plan_set_steps(*, plan: ContinuityPlan, steps: Sequence[dict]) -> Continuity
         unexpected = set(step) - set(STEP_FIELDS)
         if unexpected:
             raise TypeError(f"unexpected step field(s): {sorted(unexpected)}")
-        row = {name: (step.get(name) or "").strip() for name in STEP_FIELDS}
+        row = {name: clean_text(step.get(name)) for name in STEP_FIELDS}
         row["phase"] = row["phase"] or StepPhase.DEGRADED
         if row["phase"] not in StepPhase.values:
             errors.append(_("Step %(n)d: unknown phase %(phase)s.") % {"n": number,
@@ -270,6 +287,8 @@ def plan_submit(*, plan: ContinuityPlan, user) -> ContinuityPlan:
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("Only a draft can be submitted for review."))
     missing = []
+    if not plan.activities.exists():
+        missing.append(_("at least one activity"))
     if not plan.steps.filter(phase=StepPhase.DEGRADED).exists():
         missing.append(_("the degraded-mode steps"))
     if not (plan.return_to_normal.strip() or plan.steps.filter(phase=StepPhase.RETURN).exists()):
@@ -348,7 +367,12 @@ def plan_new_version(*, plan: ContinuityPlan, user=None) -> ContinuityPlan:
     for name in PLAN_FIELDS:
         setattr(draft, name, getattr(newest, name))
     draft.change_summary = ""
-    draft.save()
+    try:
+        with transaction.atomic():
+            draft.save()
+    except IntegrityError as exc:  # another new version was started at the same moment
+        raise ValidationError(_("A new version of this plan was started at the same time: "
+                                "open it from the plan's history.")) from exc
     _set_relations(draft, list(newest.activities.all()), list(newest.establishments.all()),
                    list(newest.contacts.all()))
     for step in newest.steps.order_by("phase", "position", "pk"):
@@ -360,7 +384,8 @@ def plan_new_version(*, plan: ContinuityPlan, user=None) -> ContinuityPlan:
 @transaction.atomic
 def plan_delete(*, plan: ContinuityPlan) -> None:
     """Delete a draft version (an approved or superseded version is evidence: kept)."""
-    if plan.status not in (PlanStatus.DRAFT,):
+    plan = ContinuityPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("Only a draft can be deleted; approved versions are kept in "
                                 "the plan's history."))
     for step in list(plan.steps.all()):
@@ -373,7 +398,11 @@ def plan_delete(*, plan: ContinuityPlan) -> None:
 
 def _contact_save(contact: Contact) -> Contact:
     errors: dict[str, list[str]] = {}
-    contact.name = (contact.name or "").strip()
+    # Two edits of the tree at once could each pass the cycle check: one at a time per GHT.
+    list(Contact.objects.select_for_update().filter(top_id=contact.top_id).values_list("pk"))
+    for name in ("name", "function", "crisis_role", "phone", "mobile", "backup_phone",
+                 "notes"):
+        setattr(contact, name, clean_text(getattr(contact, name)))
     if not contact.name:
         errors["name"] = [_("Give the person's name.")]
     if not _in_top(contact.top, contact.organization):
@@ -395,7 +424,7 @@ def _contact_save(contact: Contact) -> Contact:
                                               "%(chain)s.") % {"chain": " → ".join(chain)}]
                     break
                 seen.add(parent.pk)
-                parent = parent.alerted_by
+                parent = Contact.objects.filter(pk=parent.alerted_by_id).first()
     if errors:
         raise ValidationError(errors)
     contact.save()
@@ -434,7 +463,8 @@ def contact_delete(*, contact: Contact) -> None:
 def _sheet_save(sheet: ReflexSheet) -> ReflexSheet:
     errors: dict[str, list[str]] = {}
     sheet.code = (sheet.code or "").strip()
-    sheet.title = (sheet.title or "").strip()
+    sheet.title = clean_text(sheet.title)
+    sheet.situation = clean_text(sheet.situation)
     if not sheet.code:
         errors["code"] = [_("Give the sheet a short code.")]
     elif ReflexSheet.objects.filter(top_id=sheet.top_id, code=sheet.code).exclude(
@@ -477,7 +507,7 @@ def reflex_sheet_set_steps(*, sheet: ReflexSheet, steps: Sequence[dict]) -> Refl
         unexpected = set(step) - set(REFLEX_STEP_FIELDS)
         if unexpected:
             raise TypeError(f"unexpected step field(s): {sorted(unexpected)}")
-        row = {name: (step.get(name) or "").strip() for name in REFLEX_STEP_FIELDS}
+        row = {name: clean_text(step.get(name)) for name in REFLEX_STEP_FIELDS}
         if not row["action"]:
             errors.append(_("Step %(n)d: say what is done.") % {"n": number})
         clean.append(row)

@@ -8,6 +8,8 @@ writable: 403 on writes; approving needs the administrator role on the plan's or
 
 from __future__ import annotations
 
+import uuid as uuid_module
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -82,6 +84,12 @@ def index(request: HttpRequest) -> HttpResponse:
     approved = {p.code: p for p in selectors.approved_versions(visible)}
     access = access_for(request.user)
     result = selectors.coverage_of_top(top_id=top.pk)
+    # Codes of plans the user may not open are not named (a tick says the category is met).
+    known = {p.code for p in visible}
+    for row in [*result.entities, result]:
+        plans_by = row.plans if hasattr(row, "plans") else row.categories
+        for category, codes in plans_by.items():
+            plans_by[category] = [c if c in known else "…" for c in codes]
     readable = {o.pk for o in _organizations(request.user, top, writable=False)}
     return render(request, "plans/index.html", {
         "top": top, "tops": tops,
@@ -111,7 +119,7 @@ def _content(plan: ContinuityPlan) -> dict:
 def plan_detail(request: HttpRequest, uuid) -> HttpResponse:
     plan = _plan(request, uuid)
     can_edit = selectors.can_edit(request.user, plan)
-    versions = selectors.plan_versions(plan)
+    versions = selectors.plan_versions(plan, user=request.user)
     return render(request, "plans/plan_detail.html", {
         "plan": plan, "content": _content(plan), "versions": versions,
         "newest": versions[0], "can_edit": can_edit,
@@ -152,6 +160,12 @@ def _plan_form(request: HttpRequest, top: Organization, plan: ContinuityPlan | N
     steps = StepFormSet(post, initial=step_initial, prefix="steps")
     if post is not None and form.is_valid() and steps.is_valid():
         values = form.values()
+        if plan is not None:  # links the editor cannot see are kept, not dropped
+            for name, shown in (("activities", form.activity_map),
+                                ("establishments", form.establishment_map),
+                                ("contacts", form.contact_map)):
+                values[name] += [obj for obj in getattr(plan, name).all()
+                                 if str(obj.uuid) not in shown]
         rows = formset_rows(steps, ("phase", "when", "who", "action", "where", "how"))
         try:
             from django.db import transaction
@@ -208,9 +222,28 @@ def plan_edit(request: HttpRequest, uuid) -> HttpResponse:
 ACTIONS = ("submit", "return_to_draft", "approve", "new_version", "delete")
 
 
+def _action_texts(action: str) -> tuple[str, str]:
+    """The title and the explanation of a workflow action's confirmation page."""
+    return {
+        "submit": (_("Submit for review"), _("The draft goes to review: it can no longer be "
+                                             "changed unless it is returned to draft.")),
+        "return_to_draft": (_("Return to draft"), _("The plan in review becomes a draft again "
+                                                    "and can be changed.")),
+        "approve": (_("Approve"), _("Approving freezes this version as it stands, with your "
+                                    "name and the date; it replaces the version approved "
+                                    "before in the crisis binder.")),
+        "new_version": (_("Start a new version"), _("A new draft is made from this version; "
+                                                    "the approved version stays in the binder "
+                                                    "until the new one is approved.")),
+        "delete": (_("Delete the draft"), _("The draft and its steps are deleted; approved "
+                                            "versions stay in the plan's history.")),
+    }[action]
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def plan_action(request: HttpRequest, uuid, action: str) -> HttpResponse:
+    """A workflow action: GET asks for confirmation, POST does it."""
     plan = _plan(request, uuid)
     if action not in ACTIONS:
         raise Http404
@@ -218,6 +251,10 @@ def plan_action(request: HttpRequest, uuid, action: str) -> HttpResponse:
                else selectors.can_edit(request.user, plan))
     if not allowed:
         raise PermissionDenied
+    if request.method == "GET":
+        title, explanation = _action_texts(action)
+        return render(request, "plans/confirm.html", {
+            "plan": plan, "title": title, "explanation": explanation, "action": action})
     user = request.user
     try:
         if action == "submit":
@@ -265,11 +302,22 @@ def plan_docx(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @require_safe
 def binder_pdf(request: HttpRequest) -> HttpResponse:
-    """The crisis binder of an organization the user may read (``?organization=<uuid>``)."""
+    """The crisis binder of an organization the user may read (``?organization=<uuid>``;
+    without it, the highest organization the user reads)."""
     from pcra.plans.documents import binder_pdf_bytes
 
-    organization = get_object_or_404(organizations_visible_to(user=request.user),
-                                     uuid=request.GET.get("organization") or None)
+    readable = organizations_visible_to(user=request.user)
+    if "organization" in request.GET:
+        try:
+            wanted = uuid_module.UUID(request.GET["organization"])
+        except ValueError as exc:
+            raise Http404 from exc
+        organization = get_object_or_404(readable, uuid=wanted)
+    else:  # the user's first organization, the highest first
+        organization = min(readable, key=lambda o: (o.root_id is not None, o.kind != "EJ",
+                                                    o.code), default=None)
+        if organization is None:
+            raise Http404
     content = selectors.binder(organization=organization, user=request.user)
     data = binder_pdf_bytes(content)
     response = HttpResponse(data, content_type="application/pdf")
@@ -405,14 +453,18 @@ def contact_tree(contacts: list) -> list[tuple[int, object]]:
     out: list[tuple[int, object]] = []
     stack = [(0, c) for c in reversed(children.get(None, []))]
     seen: set[int] = set()
-    while stack:
-        depth, c = stack.pop()
-        if c.pk in seen:
-            continue
-        seen.add(c.pk)
-        out.append((depth, c))
-        stack.extend((depth + 1, k) for k in reversed(children.get(c.pk, [])))
-    return out
+    while True:
+        while stack:
+            depth, c = stack.pop()
+            if c.pk in seen:
+                continue
+            seen.add(c.pk)
+            out.append((depth, c))
+            stack.extend((depth + 1, k) for k in reversed(children.get(c.pk, [])))
+        missed = [c for c in contacts if c.pk not in seen]  # a cycle: never left out
+        if not missed:
+            return out
+        stack = [(0, missed[0])]
 
 
 @login_required
@@ -451,11 +503,16 @@ def _contact_form(request: HttpRequest, top: Organization, contact) -> HttpRespo
     form = ContactForm(request.POST if request.method == "POST" else None, initial=initial,
                        organizations=orgs, contacts=others)
     if request.method == "POST" and form.is_valid():
+        values = form.values(top)
+        hidden_caller = (contact is not None and contact.alerted_by is not None
+                         and str(contact.alerted_by.uuid) not in form.contact_map)
+        if hidden_caller and not form.cleaned_data["alerted_by"]:
+            values["alerted_by"] = contact.alerted_by  # a caller the editor cannot see stays
         try:
             if contact is None:
-                services.contact_create(top=top, **form.values(top))
+                services.contact_create(top=top, **values)
             else:
-                services.contact_update(contact=contact, **form.values(top))
+                services.contact_update(contact=contact, **values)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

@@ -46,7 +46,11 @@ def steps_of(steps: list[dict], phase: str) -> list[dict]:
 def percent(value) -> str:
     if value is None:
         return "—"
-    return f"{float(value) * 100:.0f}\u00a0%"
+    from django.utils.formats import number_format
+
+    # One decimal, truncated: 65.96 % must not read "66 %" beside "below the 66 % rule".
+    tenths = int(float(value) * 1000) / 10
+    return f"{number_format(tenths, 1)}\u00a0%"
 
 
 @register.filter
