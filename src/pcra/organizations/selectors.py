@@ -37,3 +37,12 @@ def organization_ids_below(top_id: int, roots) -> set[int]:
         found.add(current)
         stack.extend(children.get(current, ()))
     return found
+
+
+def chosen_top(*, user, wanted: str | None) -> Organization | None:
+    """The GHT a page is about: the one whose uuid is ``wanted`` among the user's, else the
+    user's first by code; None when the user has none, or ``wanted`` is not one of them."""
+    tops = list(tops_visible_to(user=user).order_by("code"))
+    if not wanted:
+        return tops[0] if tops else None
+    return next((top for top in tops if str(top.uuid) == wanted), None)

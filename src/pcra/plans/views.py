@@ -24,7 +24,11 @@ from pcra.core.crud import apply_errors
 from pcra.inventory.models import NodeType
 from pcra.inventory.selectors import nodes_visible_to
 from pcra.organizations.models import Organization
-from pcra.organizations.selectors import organizations_visible_to, tops_visible_to
+from pcra.organizations.selectors import (
+    chosen_top,
+    organizations_visible_to,
+    tops_visible_to,
+)
 from pcra.plans import coverage, selectors, services
 from pcra.plans.forms import (
     ContactForm,
@@ -41,16 +45,11 @@ from pcra.plans.models import ContinuityPlan, PlanStatus, StepPhase
 
 def _top(request: HttpRequest) -> Organization:
     """The GHT the page is about: ``?top=<uuid>``, else the user's first one."""
-    tops = list(tops_visible_to(user=request.user).order_by("code"))
-    if not tops:
+    top = chosen_top(user=request.user,
+                     wanted=request.GET.get("top") or request.POST.get("top"))
+    if top is None:
         raise Http404
-    wanted = request.GET.get("top") or request.POST.get("top")
-    if wanted:
-        for top in tops:
-            if str(top.uuid) == wanted:
-                return top
-        raise Http404
-    return tops[0]
+    return top
 
 
 def _plan(request: HttpRequest, uuid) -> ContinuityPlan:

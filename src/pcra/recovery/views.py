@@ -28,7 +28,7 @@ from pcra.core.crud import apply_errors
 from pcra.inventory.models import Node, NodeType
 from pcra.inventory.selectors import nodes_visible_to
 from pcra.organizations.models import Organization
-from pcra.organizations.selectors import tops_visible_to
+from pcra.organizations.selectors import chosen_top, tops_visible_to
 from pcra.recovery import gantt, selectors, services, taskgraph
 from pcra.recovery.display import minutes_text
 from pcra.recovery.forms import PlanForm, ScenarioForm, TeamForm
@@ -38,17 +38,12 @@ from pcra.recovery.models import PlanState, RecoveryPlan, RecoveryTeam, Scenario
 
 
 def _top(request: HttpRequest) -> Organization:
-    """The GHT the page is about: ``?top=<uuid>``, else the user's only (or first) one."""
-    tops = list(tops_visible_to(user=request.user).order_by("code"))
-    if not tops:
+    """The GHT the page is about: ``?top=<uuid>``, else the user's first one."""
+    top = chosen_top(user=request.user,
+                     wanted=request.GET.get("top") or request.POST.get("top"))
+    if top is None:
         raise Http404
-    wanted = request.GET.get("top") or request.POST.get("top")
-    if wanted:
-        for top in tops:
-            if str(top.uuid) == wanted:
-                return top
-        raise Http404
-    return tops[0]
+    return top
 
 
 def _scenario(request: HttpRequest, uuid) -> Scenario:
