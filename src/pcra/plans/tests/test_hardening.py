@@ -4,6 +4,7 @@ what one establishment's kit names, strings in CSS."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -77,7 +78,7 @@ def test_encrypted_kit_never_writes_clear_files_to_its_medium(world, tmp_path, m
     assert sorted(p.name for p in tmp_path.iterdir()) == [result.path.name,
                                                           f"{result.path.name}.sha256"]
     # The same second again: a second name, the first archive kept.
-    moment = timezone.now()
+    moment = timezone.now() + dt.timedelta(days=1)  # a second no other export used
     first = documents.write_kit(out_dir=tmp_path, organization=world.et_a1,
                                 passphrase="a long enough passphrase", now=moment)
     second = documents.write_kit(out_dir=tmp_path, organization=world.et_a1,
