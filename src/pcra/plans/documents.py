@@ -30,6 +30,7 @@ import pcra
 from pcra.organizations.models import Organization
 from pcra.plans import selectors, services
 from pcra.plans.models import PlanScenario, StepPhase
+from pcra.plans.tree import tree_order
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: The archiver for encrypted kits (Debian's ``7zip`` package).
@@ -184,26 +185,7 @@ def _context(binder: selectors.Binder) -> dict:
 
 
 def _tree(contacts: list[dict]) -> list[tuple[int, dict]]:
-    listed = {c["id"] for c in contacts}
-    children: dict[int | None, list[dict]] = {}
-    for c in contacts:
-        parent = c["alerted_by"] if c["alerted_by"] in listed else None
-        children.setdefault(parent, []).append(c)
-    out: list[tuple[int, dict]] = []
-    stack = [(0, c) for c in reversed(children.get(None, []))]
-    seen: set[int] = set()
-    while True:
-        while stack:
-            depth, c = stack.pop()
-            if c["id"] in seen:
-                continue
-            seen.add(c["id"])
-            out.append((depth, c))
-            stack.extend((depth + 1, k) for k in reversed(children.get(c["id"], [])))
-        missed = [c for c in contacts if c["id"] not in seen]  # a cycle: never left out
-        if not missed:
-            return out
-        stack = [(0, missed[0])]
+    return tree_order(contacts, key=lambda c: c["id"], parent=lambda c: c["alerted_by"])
 
 
 def binder_pdf_bytes(binder: selectors.Binder) -> bytes:

@@ -13,6 +13,7 @@ import uuid as uuid_module
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,6 +40,7 @@ from pcra.plans.forms import (
     formset_rows,
 )
 from pcra.plans.models import ContinuityPlan, PlanStatus, StepPhase
+from pcra.plans.tree import tree_order
 
 # --- Helpers ---------------------------------------------------------------------------------
 
@@ -167,8 +169,6 @@ def _plan_form(request: HttpRequest, top: Organization, plan: ContinuityPlan | N
                                  if str(obj.uuid) not in shown]
         rows = formset_rows(steps, ("phase", "when", "who", "action", "where", "how"))
         try:
-            from django.db import transaction
-
             with transaction.atomic():
                 if plan is None:
                     organization = values.pop("organization")
@@ -181,11 +181,7 @@ def _plan_form(request: HttpRequest, top: Organization, plan: ContinuityPlan | N
                     saved = services.plan_update(plan=plan, **values)
                 services.plan_set_steps(plan=saved, steps=rows)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                apply_errors(form, exc)
-            else:
-                for message in exc.messages:
-                    form.add_error(None, message)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Plan saved."))
             return redirect("plans:plan_detail", uuid=saved.uuid)
@@ -380,8 +376,6 @@ def _sheet_form(request: HttpRequest, top: Organization, sheet) -> HttpResponse:
         values = form.values(top)
         rows = formset_rows(steps, ("when", "who", "action"))
         try:
-            from django.db import transaction
-
             with transaction.atomic():
                 if sheet is None:
                     saved = services.reflex_sheet_create(top=top, **values)
@@ -389,11 +383,7 @@ def _sheet_form(request: HttpRequest, top: Organization, sheet) -> HttpResponse:
                     saved = services.reflex_sheet_update(sheet=sheet, **values)
                 services.reflex_sheet_set_steps(sheet=saved, steps=rows)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                apply_errors(form, exc)
-            else:
-                for message in exc.messages:
-                    form.add_error(None, message)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Reflex sheet saved."))
             return redirect("plans:sheet_detail", uuid=saved.uuid)
@@ -442,28 +432,8 @@ def sheet_delete(request: HttpRequest, uuid) -> HttpResponse:
 
 
 def contact_tree(contacts: list) -> list[tuple[int, object]]:
-    """``(depth, contact)`` in the order of the contact tree: each person after the one who
-    alerts them (people whose caller is not listed start a branch)."""
-    listed = {c.pk for c in contacts}
-    children: dict[int | None, list] = {}
-    for c in contacts:
-        parent = c.alerted_by_id if c.alerted_by_id in listed else None
-        children.setdefault(parent, []).append(c)
-    out: list[tuple[int, object]] = []
-    stack = [(0, c) for c in reversed(children.get(None, []))]
-    seen: set[int] = set()
-    while True:
-        while stack:
-            depth, c = stack.pop()
-            if c.pk in seen:
-                continue
-            seen.add(c.pk)
-            out.append((depth, c))
-            stack.extend((depth + 1, k) for k in reversed(children.get(c.pk, [])))
-        missed = [c for c in contacts if c.pk not in seen]  # a cycle: never left out
-        if not missed:
-            return out
-        stack = [(0, missed[0])]
+    """``(depth, contact)`` in the order of the contact tree."""
+    return tree_order(contacts, key=lambda c: c.pk, parent=lambda c: c.alerted_by_id)
 
 
 @login_required
